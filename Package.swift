@@ -1,0 +1,70 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Upcoming language features applied to every target from one list,
+/// the way swift-nio and swift-configuration do it.
+let upcomingFeatures: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ExportCollector",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "export-collector", targets: ["export-collector"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries with typed shims for what Swift cannot call directly
+        // (variadic curl functions, zlib's inflateInit2 macro).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // The ZIP reader: no networking, no curl.
+        .target(
+            name: "ZipIndex",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // libcurl wrapper; transfers arrive with the AWS plumbing issue.
+        .target(name: "HTTPTransport", dependencies: ["CCurl"]),
+        .target(
+            name: "Collector",
+            dependencies: [
+                "ZipIndex",
+                "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "export-collector",
+            dependencies: [
+                "Collector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "ZipIndexTests", dependencies: ["ZipIndex", "CZlib"]),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "ZipIndex"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + upcomingFeatures
+}
