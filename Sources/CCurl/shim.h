@@ -46,4 +46,9 @@ static inline CURLMcode ec_curl_multi_setopt_pointer(CURLM * _Nonnull m, CURLMop
     return curl_multi_setopt(m, o, v);
 }
 
+/* CURLVERSION_NOW is a macro naming the newest struct layout; Swift cannot see it. */
+static inline curl_version_info_data * _Nullable ec_curl_version_info(void) {
+    return curl_version_info(CURLVERSION_NOW);
+}
+
 #endif

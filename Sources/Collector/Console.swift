@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Standard output and error through the file descriptors, unbuffered: each
+/// call is written whole, so error lines never interleave mid-line.
+package enum Console {
+    package static func out(_ text: String) { write(text, to: 1) }
+
+    package static func error(_ line: String) {
+        write(line.hasSuffix("\n") ? line : line + "\n", to: 2)
+    }
+
+    private static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                done += n
+            }
+        }
+    }
+}

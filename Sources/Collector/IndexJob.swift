@@ -1,0 +1,50 @@
+import ZipIndex
+
+/// `export-collector index`: verify one local archive, print its manifest or a
+/// summary, and say how it went in the exit status.
+package struct IndexJob: Sendable {
+    package var archivePath: String
+    package var options: IndexOptions
+    package var extraction: ExtractionRequest?
+    package var json: Bool
+
+    package init(archivePath: String, options: IndexOptions, extraction: ExtractionRequest?, json: Bool) {
+        self.archivePath = archivePath
+        self.options = options
+        self.extraction = extraction
+        self.json = json
+    }
+
+    package struct Outcome: Sendable {
+        package var index: ArchiveIndex
+        /// What goes to standard output.
+        package var output: String
+        /// One line each, for standard error.
+        package var errors: [String]
+        package var status: ExitStatus
+    }
+
+    package func run() -> Outcome {
+        let index = ZipIndexer.index(path: archivePath, options: options, extraction: extraction)
+        let output = json ? ArchiveManifest.document(index).serialized() : IndexSummary.text(index)
+        var errors: [String] = []
+        var status = ExitStatus.success
+        if let error = index.error {
+            errors.append("error: archive not verified (\(archivePath)): \(error.kind.rawValue): \(error.message)")
+            // Unreadable input or unwritable extraction folder: nothing could be checked.
+            status = error.kind == .io ? .cannotProceed : .failures
+        }
+        let failed = index.entries.filter { !$0.isOK }
+        if let first = failed.first, let error = first.error {
+            let more = failed.count > 1 ? " (and \(failed.count - 1) more)" : ""
+            errors.append("error: \(failed.count) entr\(failed.count == 1 ? "y" : "ies") failed (\(archivePath)): \(first.path): \(error.kind.rawValue): \(error.message)\(more)")
+        }
+        let blocking = index.findings.filter(\.kind.isBlocking)
+        if let first = blocking.first {
+            let more = blocking.count > 1 ? " (and \(blocking.count - 1) more)" : ""
+            errors.append("error: unsafe archive (\(archivePath)): \(first.kind.rawValue): \(first.path): \(first.message)\(more)")
+        }
+        if status == .success, !index.isOK { status = .failures }
+        return Outcome(index: index, output: output, errors: errors, status: status)
+    }
+}

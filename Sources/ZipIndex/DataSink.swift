@@ -1,0 +1,150 @@
+import Crypto
+
+/// Where an entry's uncompressed bytes go: CRC-32, SHA-256 (inline or on the
+/// hashing queue), the symlink target, and the extracted file.
+struct DataSink {
+    struct Result {
+        var produced: UInt64
+        var crc: UInt32
+        var sha256: String?
+        var target: [UInt8]?
+        var ioError: EntryFailure?
+    }
+
+    private let run: IndexRun
+    private let index: Int
+    private let record: CentralRecord
+    private(set) var produced: UInt64 = 0
+    private var crc: UInt32 = 0
+    private var inlineHasher: SHA256?
+    private let queued: Bool
+    private var target: [UInt8]?
+    private var extraction: Extraction?
+    private var ioError: EntryFailure?
+    /// Output chunk being filled by inflate, and how much of it is hashed.
+    private var current: Chunk?
+    private var filled = 0
+    private var hashedUpTo = 0
+
+    private enum Extraction {
+        case file([String], ExtractedFile)
+        case directory([String])
+        case symlink([String])
+    }
+
+    /// Symlink targets longer than this are not kept (PATH_MAX).
+    private static let maximumTargetLength = 4096
+
+    init(run: IndexRun, index: Int, record: CentralRecord, wantsTarget: Bool) {
+        self.run = run
+        self.index = index
+        self.record = record
+        if let hashing = run.hashing, run.options.parallelHashing, record.uncompressedSize > Hashing.inlineLimit {
+            queued = true
+            hashing.beginEntry()
+        } else {
+            queued = false
+            if run.hashing != nil { inlineHasher = SHA256() }
+        }
+        if wantsTarget { target = [] }
+    }
+
+    mutating func openExtraction(_ extractor: Extractor) throws(EntryFailure) {
+        guard let components = Extractor.safeComponents(record.path) else { return }
+        switch record.entryType {
+        case .file: extraction = .file(components, try extractor.beginFile(components, mode: record.unixMode))
+        case .directory: extraction = .directory(components)
+        case .symlink: extraction = .symlink(components)
+        }
+    }
+
+    /// Bytes of a stored entry, straight from the read chunk.
+    mutating func consume(_ chunk: Chunk, _ range: Range<Int>) {
+        let bytes = chunk.bytes(range)
+        take(bytes)
+        if queued {
+            run.hashing?.entry(chunk, range)
+        } else {
+            inlineHasher?.update(bufferPointer: bytes)
+        }
+    }
+
+    /// Free space for inflate to write into.
+    mutating func outputBuffer() -> (chunk: Chunk, space: UnsafeMutableRawBufferPointer) {
+        if current == nil || filled == run.outputPool.chunkSize {
+            flush()
+            current = run.outputPool.acquire()
+            filled = 0
+            hashedUpTo = 0
+        }
+        return (current!, UnsafeMutableRawBufferPointer(rebasing: current!.storage[filled...]))
+    }
+
+    mutating func commitOutput(_ written: Int) {
+        guard written > 0, let chunk = current else { return }
+        take(chunk.bytes(filled ..< filled + written))
+        filled += written
+    }
+
+    mutating func finish() -> Result {
+        flush()
+        var digest: String?
+        if queued {
+            run.hashing?.finishEntry(index)
+        } else if let hasher = inlineHasher {
+            digest = hexDigest(hasher.finalize())
+        }
+        return Result(produced: produced, crc: crc, sha256: digest, target: target, ioError: ioError)
+    }
+
+    mutating func commitExtraction(unsafeTarget: Bool, modified: Int64?) throws(EntryFailure) {
+        guard let extraction else { return }
+        self.extraction = nil
+        guard let extractor = run.extractor else { return }
+        switch extraction {
+        case .file(_, let file):
+            try file.commit(modified: modified)
+        case .directory(let components):
+            try extractor.makeDirectory(components)
+        case .symlink(let components):
+            guard !unsafeTarget, let target, let text = String(validating: target, as: UTF8.self) else { return }
+            try extractor.makeSymlink(components, target: text)
+        }
+    }
+
+    /// Drops a partly written file (the entry failed or was not committed).
+    mutating func abandon() {
+        if case .file(_, let file) = extraction { file.abort() }
+        extraction = nil
+        current?.release()
+        current = nil
+    }
+
+    private mutating func take(_ bytes: UnsafeRawBufferPointer) {
+        crc = crc32(crc, bytes)
+        produced += UInt64(bytes.count)
+        if target != nil, target!.count < Self.maximumTargetLength {
+            target!.append(contentsOf: bytes.prefix(Self.maximumTargetLength - target!.count))
+        }
+        if case .file(_, let file) = extraction, ioError == nil {
+            do throws(EntryFailure) { try file.write(bytes) } catch { ioError = error }
+        }
+    }
+
+    /// Hands the filled part of the output chunk to the hasher and lets it go.
+    private mutating func flush() {
+        guard let chunk = current else { return }
+        if filled > hashedUpTo {
+            if queued {
+                run.hashing?.entry(chunk, hashedUpTo ..< filled)
+            } else {
+                inlineHasher?.update(bufferPointer: chunk.bytes(hashedUpTo ..< filled))
+            }
+            hashedUpTo = filled
+        }
+        if filled == run.outputPool.chunkSize {
+            chunk.release()
+            current = nil
+        }
+    }
+}

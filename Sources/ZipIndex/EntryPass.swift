@@ -1,0 +1,434 @@
+import CZlib
+import Crypto
+
+/// What is known about one entry while the archive is indexed.
+struct EntryState {
+    var record: CentralRecord
+    /// Local header offset in the file (recorded offset plus prepended bytes).
+    var offset: UInt64?
+    var error: EntryFailure?
+    var findings: [Finding] = []
+    /// Data is not decoded (encrypted, unsupported method, over a limit, overlapping).
+    var skipData = false
+    var sha256: String?
+    var localModificationTime: Int64?
+    var symlinkTarget: String?
+    /// A blocking problem with the name or layout: never extracted.
+    var unsafe = false
+
+    mutating func fail(_ failure: EntryFailure) {
+        if error == nil { error = failure }
+        skipData = true
+    }
+
+    mutating func flag(_ kind: FindingKind, _ message: String) {
+        findings.append(Finding(kind: kind, path: record.path, message: message))
+        if kind.isBlocking { unsafe = true }
+    }
+}
+
+/// The single front-to-back pass over the entry area.
+final class EntryPass {
+    let run: IndexRun
+    let reader: SequentialReader
+    private var states: [EntryState]
+    private let directoryStart: UInt64
+    private(set) var archiveLimitError: ArchiveFailure?
+
+    init(run: IndexRun, records: [CentralRecord], base: UInt64, directoryStart: UInt64) {
+        self.run = run
+        self.directoryStart = directoryStart
+        reader = SequentialReader(file: run.file, pool: run.readPool, hashing: run.hashing, tail: run.tail, end: directoryStart)
+        states = records.map { record in
+            var state = EntryState(record: record)
+            let (offset, overflow) = record.localHeaderOffset.addingReportingOverflow(base)
+            if !overflow { state.offset = offset }
+            return state
+        }
+    }
+
+    func perform() throws(ArchiveFailure) {
+        planEntries()
+        let order = states.indices.filter { states[$0].offset != nil }
+            .sorted { (states[$0].offset!, $0) < (states[$1].offset!, $1) }
+        for index in order {
+            try visit(index)
+        }
+        resolveSymlinks()
+    }
+
+    // MARK: Planning from the central directory
+
+    private func planEntries() {
+        let options = run.options
+        var declaredTotal: UInt64 = 0
+        var seen: [String: Int] = [:]
+        for index in states.indices {
+            var state = states[index]
+            let record = state.record
+            declaredTotal = declaredTotal &+ record.uncompressedSize
+            if let problem = record.problem { state.fail(problem) }
+            if record.diskStart != 0 { state.fail(EntryFailure(.format, "entry starts on disk \(record.diskStart)")) }
+            if let offset = state.offset {
+                if offset > directoryStart || directoryStart - offset < 30 {
+                    state.fail(EntryFailure(.format, "local header offset \(record.localHeaderOffset) lies beyond the entry data (central directory starts at \(directoryStart))"))
+                    state.offset = nil
+                }
+            } else {
+                state.fail(EntryFailure(.format, "local header offset \(record.localHeaderOffset) is out of range"))
+            }
+
+            if record.isEncrypted {
+                let how = record.flags & 0x0040 != 0 ? "PKWARE strong encryption"
+                    : record.methodCode == 99 ? "WinZip AES encryption" : "traditional PKWARE encryption"
+                state.fail(EntryFailure(.encrypted, "\(how); not decrypted"))
+                state.flag(.encrypted, "entry is encrypted (\(how))")
+            } else if case .other(let code) = record.method {
+                state.fail(EntryFailure(.unsupportedMethod, "compression method \(code) (\(methodName(code))) is not supported; only stored and deflate are decoded"))
+                state.flag(.unsupportedMethod, "compression method \(code) (\(methodName(code)))")
+            } else if record.method == .deflate, record.uncompressedSize > 0 {
+                let ratio = Double(record.uncompressedSize) / Double(max(record.compressedSize, 1))
+                if ratio > options.maxCompressionRatio {
+                    state.fail(EntryFailure(.limits, "compression ratio \(Int(ratio)):1 exceeds the limit of \(Int(options.maxCompressionRatio)):1 (maxCompressionRatio); not inflated"))
+                    state.flag(.compressionRatio, "\(record.uncompressedSize) bytes from \(record.compressedSize) compressed: ratio \(Int(ratio)):1 exceeds \(Int(options.maxCompressionRatio)):1")
+                }
+            }
+
+            if record.nonUTF8Name {
+                state.flag(.nonUTF8Name, "name is not marked UTF-8; decoded as CP437")
+            }
+            switch PathSafety.verdict(forName: record.path) {
+            case .absolute: state.flag(.absolutePath, "absolute path: would be written outside the extraction folder")
+            case .traversal: state.flag(.pathTraversal, "path contains '..': would be written outside the extraction folder")
+            case .safe: break
+            }
+            if let first = seen[record.path] {
+                state.flag(.duplicatePath, "same path as entry #\(first + 1)")
+            } else {
+                seen[record.path] = index
+            }
+            states[index] = state
+        }
+        if declaredTotal > options.maxUncompressedBytes {
+            archiveLimitError = ArchiveFailure(.limits, "entries declare \(declaredTotal) uncompressed bytes, more than the limit of \(options.maxUncompressedBytes) (maxUncompressedBytes); entries not verified")
+            for index in states.indices {
+                states[index].fail(EntryFailure(.limits, "not verified: archive exceeds maxUncompressedBytes"))
+            }
+        }
+        markOverlaps()
+        markSymlinkPlanting()
+    }
+
+    /// Entries whose bytes share space with another entry's (the "better zip bomb"
+    /// of overlapping files, or two records naming one local header). The extent
+    /// used is the smallest the local header allows, so no false alarm is raised.
+    private func markOverlaps() {
+        let placed = states.indices.filter { states[$0].offset != nil }
+            .sorted { (states[$0].offset!, $0) < (states[$1].offset!, $1) }
+        var furthestEnd: UInt64 = 0
+        var furthestOwner: Int?
+        for index in placed {
+            let offset = states[index].offset!
+            if let owner = furthestOwner, offset < furthestEnd {
+                states[index].fail(EntryFailure(.format, "data overlaps entry #\(owner + 1) (\(states[owner].record.path)); not decoded"))
+                states[index].flag(.overlappingEntries, "local header at \(offset) lies inside entry #\(owner + 1) (\(states[owner].record.path))")
+                continue
+            }
+            let record = states[index].record
+            let end = offset &+ 30 &+ UInt64(record.rawName.count) &+ record.compressedSize
+            if end > furthestEnd {
+                furthestEnd = end
+                furthestOwner = index
+            }
+        }
+    }
+
+    /// An entry whose path runs through another entry that is a symlink would be
+    /// written wherever the link points ("symlink planting").
+    private func markSymlinkPlanting() {
+        let links = Set(states.filter { $0.record.entryType == .symlink }.map { PathSafety.components($0.record.path).joined(separator: "/") })
+        guard !links.isEmpty else { return }
+        for index in states.indices {
+            let parts = PathSafety.components(states[index].record.path)
+            guard parts.count > 1 else { continue }
+            for length in 1 ..< parts.count {
+                let prefix = parts[0 ..< length].joined(separator: "/")
+                if links.contains(prefix) {
+                    states[index].flag(.symlinkEscape, "path goes through symlink \(prefix), which an extraction would follow")
+                    break
+                }
+            }
+        }
+    }
+
+    private func resolveSymlinks() {
+        for index in states.indices where states[index].record.entryType == .symlink {
+            guard let target = states[index].symlinkTarget else { continue }
+            if PathSafety.symlinkEscapes(linkPath: states[index].record.path, target: target) {
+                states[index].flag(.symlinkEscape, "symlink target \(target) leaves the extraction folder")
+            }
+        }
+    }
+
+    // MARK: The pass
+
+    private func visit(_ index: Int) throws(ArchiveFailure) {
+        let offset = states[index].offset!
+        if offset < reader.position {
+            // The previous entry's real extent (local extra field, data descriptor) reached this header.
+            if !states[index].skipData {
+                states[index].fail(EntryFailure(.format, "local header at \(offset) lies inside the previous entry's data; not decoded"))
+                states[index].flag(.overlappingEntries, "local header at \(offset) lies inside the previous entry's data")
+            }
+            return
+        }
+        try reader.skip(to: offset)
+        guard let local = try readLocalHeader(index) else { return }
+        let record = states[index].record
+        let dataStart = reader.position
+        let (dataEnd, overflow) = dataStart.addingReportingOverflow(record.compressedSize)
+        if overflow || dataEnd > directoryStart {
+            let kind: EntryFailure.Kind = overflow || dataEnd > run.file.size ? .truncated : .format
+            states[index].fail(EntryFailure(kind, kind == .truncated
+                ? "compressed data (\(record.compressedSize) bytes from offset \(dataStart)) runs past the end of the file"
+                : "compressed data (\(record.compressedSize) bytes from offset \(dataStart)) runs into the central directory"))
+            return
+        }
+        guard !states[index].skipData else { return }
+        try verifyData(index, dataEnd: dataEnd)
+        if record.usesDataDescriptor, states[index].error == nil || states[index].error?.kind == .checksum {
+            try checkDataDescriptor(index, zip64: local.hasZip64Field || record.extras.hasZip64Field)
+        }
+        if states[index].error != nil { states[index].sha256 = nil }
+    }
+
+    /// Reads and cross-checks the local header (APPNOTE 4.3.7) against the central record.
+    private func readLocalHeader(_ index: Int) throws(ArchiveFailure) -> ExtraFields? {
+        let record = states[index].record
+        guard let fixed = try reader.read(30) else {
+            states[index].fail(EntryFailure(.format, "local header runs into the central directory"))
+            return nil
+        }
+        let (signature, flags, method, crc, compressed32, uncompressed32, nameLength, extraLength) = fixed.withUnsafeBytes {
+            ($0.le32(0), $0.le16(6), $0.le16(8), $0.le32(14), $0.le32(18), $0.le32(22), Int($0.le16(26)), Int($0.le16(28)))
+        }
+        guard signature == Signature.localFileHeader else {
+            states[index].fail(EntryFailure(.format, "no local file header at offset \(states[index].offset!)"))
+            return nil
+        }
+        guard let variable = try reader.read(nameLength + extraLength) else {
+            states[index].fail(EntryFailure(.format, "local header name and extra field run into the central directory"))
+            return nil
+        }
+        let extras: ExtraFields
+        do {
+            extras = try variable.withUnsafeBytes { raw throws(ExtraFields.Malformed) in
+                try ExtraFields.parse(
+                    UnsafeRawBufferPointer(rebasing: raw[nameLength...]),
+                    rawName: UnsafeRawBufferPointer(rebasing: raw[..<nameLength]),
+                    needUncompressed: uncompressed32 == 0xFFFF_FFFF, needCompressed: compressed32 == 0xFFFF_FFFF,
+                    needOffset: false)
+            }
+        } catch let error as ExtraFields.Malformed {
+            if case .blockOverrun(let id, let declared, let remaining) = error {
+                states[index].fail(EntryFailure(.format, "local extra field 0x\(hex16(id)) declares \(declared) bytes where \(remaining) remain"))
+            }
+            return nil
+        } catch {
+            return nil
+        }
+        if let seconds = extras.modificationTime { states[index].localModificationTime = seconds }
+
+        var mismatches: [String] = []
+        if !variable[..<nameLength].elementsEqual(record.rawName) {
+            let localName = variable[..<nameLength].withUnsafeBytes { decodeName($0, utf8Flag: flags & 0x0800 != 0).name }
+            mismatches.append("name \"\(localName)\" differs from the central directory's \"\(record.path)\"")
+        }
+        if method != record.methodCode { mismatches.append("method \(method) differs from the central directory's \(record.methodCode)") }
+        if flags & 0x0001 != record.flags & 0x0001 { mismatches.append("encryption flag differs from the central directory's") }
+        if flags & 0x0008 == 0 {
+            let compressed = compressed32 == 0xFFFF_FFFF ? extras.zip64Compressed ?? UInt64(compressed32) : UInt64(compressed32)
+            let uncompressed = uncompressed32 == 0xFFFF_FFFF ? extras.zip64Uncompressed ?? UInt64(uncompressed32) : UInt64(uncompressed32)
+            if crc != record.crc { mismatches.append("CRC-32 \(hex32(crc)) differs from the central directory's \(hex32(record.crc))") }
+            if compressed != record.compressedSize {
+                mismatches.append("compressed size \(compressed) differs from the central directory's \(record.compressedSize)")
+            }
+            if uncompressed != record.uncompressedSize {
+                mismatches.append("uncompressed size \(uncompressed) differs from the central directory's \(record.uncompressedSize)")
+            }
+        } else if record.flags & 0x0008 == 0 {
+            mismatches.append("data descriptor flag is set in the local header only")
+        }
+        if !mismatches.isEmpty {
+            states[index].fail(EntryFailure(.format, "local header " + mismatches.joined(separator: "; ")))
+            return nil
+        }
+        return extras
+    }
+
+    /// Decodes the entry's data: CRC-32, SHA-256, declared size, optional extraction.
+    private func verifyData(_ index: Int, dataEnd: UInt64) throws(ArchiveFailure) {
+        let record = states[index].record
+        var sink = DataSink(run: run, index: index, record: record, wantsTarget: record.entryType == .symlink)
+        defer { sink.abandon() }
+        if let extractor = run.extractor, !states[index].unsafe, extractor.selects(record.path) {
+            do throws(EntryFailure) {
+                try sink.openExtraction(extractor)
+            } catch {
+                states[index].error = error
+            }
+        }
+
+        var failure: EntryFailure?
+        switch record.method {
+        case .stored:
+            while reader.position < dataEnd, let (chunk, range) = try reader.next(upTo: dataEnd - reader.position) {
+                sink.consume(chunk, range)
+            }
+        case .deflate:
+            failure = try inflate(record, dataEnd: dataEnd, into: &sink)
+        case .other:
+            return
+        }
+        try reader.skip(to: dataEnd)
+
+        let result = sink.finish()
+        if failure == nil, let ioError = result.ioError { failure = ioError }
+        if failure == nil, result.produced != record.uncompressedSize {
+            failure = EntryFailure(.sizeMismatch, "data decodes to \(result.produced) bytes; the central directory says \(record.uncompressedSize)")
+        }
+        if failure == nil, result.crc != record.crc {
+            failure = EntryFailure(.checksum, "CRC-32 of the data is \(hex32(result.crc)); the central directory says \(hex32(record.crc))")
+        }
+        if let target = result.target {
+            states[index].symlinkTarget = String(decoding: target, as: UTF8.self)
+        }
+        if let failure {
+            if states[index].error == nil { states[index].error = failure }
+            return
+        }
+        states[index].sha256 = result.sha256
+        if states[index].error == nil {
+            do throws(EntryFailure) {
+                try sink.commitExtraction(unsafeTarget: states[index].symlinkTarget.map {
+                    PathSafety.symlinkEscapes(linkPath: record.path, target: $0)
+                } ?? false, modified: states[index].record.extras.modificationTime ?? states[index].localModificationTime)
+            } catch {
+                states[index].error = error
+            }
+        }
+    }
+
+    /// Raw-inflates the entry's bytes, stopping as soon as the output exceeds the
+    /// declared size, so a lying header cannot make the reader inflate without end.
+    private func inflate(_ record: CentralRecord, dataEnd: UInt64, into sink: inout DataSink) throws(ArchiveFailure) -> EntryFailure? {
+        let inflater = run.inflater
+        inflater.reset()
+        while true {
+            if inflater.pendingInput == 0, reader.position < dataEnd {
+                if let (chunk, range) = try reader.next(upTo: dataEnd - reader.position) {
+                    inflater.setInput(chunk.bytes(range))
+                }
+            }
+            let output = sink.outputBuffer()
+            let (status, written) = inflater.inflate(into: output.space)
+            sink.commitOutput(written)
+            if sink.produced > record.uncompressedSize {
+                return EntryFailure(.sizeMismatch, "data inflates to more than the \(record.uncompressedSize) bytes the central directory declares; stopped")
+            }
+            switch status {
+            case Z_STREAM_END:
+                let leftover = UInt64(inflater.pendingInput) + (dataEnd - reader.position)
+                if leftover > 0 {
+                    return EntryFailure(.corruptData, "\(leftover) bytes of compressed data follow the end of the deflate stream")
+                }
+                return nil
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR where inflater.pendingInput == 0 && reader.position == dataEnd:
+                return EntryFailure(.corruptData, "compressed data ends before the deflate stream does")
+            case Z_BUF_ERROR:
+                continue
+            default:
+                return EntryFailure(.corruptData, "deflate stream is corrupt (zlib: \(inflater.lastMessage ?? "error \(status)"))")
+            }
+        }
+    }
+
+    /// Checks the data descriptor (APPNOTE 4.3.9): optional signature, CRC-32,
+    /// then sizes of 4 bytes, or 8 when the entry is in ZIP64 form.
+    private func checkDataDescriptor(_ index: Int, zip64: Bool) throws(ArchiveFailure) {
+        let record = states[index].record
+        let sizeWidth = zip64 ? 8 : 4
+        let start = reader.position
+        guard let first = try reader.read(4) else {
+            return descriptorCutShort(index, at: start)
+        }
+        let firstWord = first.withUnsafeBytes { $0.le32(0) }
+        let descriptorCRC: UInt32
+        if firstWord == Signature.dataDescriptor && record.crc != Signature.dataDescriptor {
+            guard let crc = try reader.read(4) else { return descriptorCutShort(index, at: start) }
+            descriptorCRC = crc.withUnsafeBytes { $0.le32(0) }
+        } else {
+            descriptorCRC = firstWord
+        }
+        guard let sizes = try reader.read(2 * sizeWidth) else { return descriptorCutShort(index, at: start) }
+        let (compressed, uncompressed): (UInt64, UInt64) = sizes.withUnsafeBytes {
+            zip64 ? ($0.le64(0), $0.le64(8)) : (UInt64($0.le32(0)), UInt64($0.le32(4)))
+        }
+        if descriptorCRC != record.crc {
+            states[index].fail(EntryFailure(.checksum, "data descriptor CRC-32 \(hex32(descriptorCRC)) differs from the central directory's \(hex32(record.crc))"))
+        } else if compressed != record.compressedSize || uncompressed != record.uncompressedSize {
+            states[index].fail(EntryFailure(.format, "data descriptor sizes \(compressed)/\(uncompressed) differ from the central directory's \(record.compressedSize)/\(record.uncompressedSize)"))
+        }
+    }
+
+    private func descriptorCutShort(_ index: Int, at offset: UInt64) {
+        let runsPastFile = directoryStart >= run.file.size - min(run.file.size, 22)
+        states[index].fail(EntryFailure(.truncated, "data descriptor at \(offset) is cut short by the \(runsPastFile ? "end of the file" : "central directory")"))
+    }
+
+    // MARK: Results
+
+    func entries(entryDigests: [Int: String]) -> [IndexedEntry] {
+        states.enumerated().map { index, state in
+            let record = state.record
+            var modified = record.modified
+            if record.extras.modificationTime == nil, let local = state.localModificationTime {
+                modified = Timestamps.iso8601(unixSeconds: local)
+            }
+            let digest = state.error == nil ? (state.sha256 ?? entryDigests[index]) : nil
+            return IndexedEntry(
+                path: record.path, type: record.entryType, method: record.method,
+                compressedBytes: record.compressedSize, bytes: record.uncompressedSize, crc32: record.crc,
+                sha256: digest, modified: modified, mode: record.unixMode.map { $0 & 0o7777 },
+                encrypted: record.isEncrypted, error: state.error)
+        }
+    }
+
+    func findings(prependedBytes: UInt64) -> [Finding] {
+        var findings: [Finding] = []
+        if prependedBytes == 0, let first = states.compactMap(\.offset).min(), first > 0 {
+            findings.append(Finding(kind: .prependedData, path: "", message: "\(first) bytes precede the first entry"))
+        }
+        for state in states { findings += state.findings }
+        return findings
+    }
+}
+
+private func methodName(_ code: UInt16) -> String {
+    switch code {
+    case 1: "shrink"
+    case 6: "implode"
+    case 9: "Deflate64"
+    case 12: "bzip2"
+    case 14: "LZMA"
+    case 93: "Zstandard"
+    case 95: "xz"
+    case 96: "JPEG"
+    case 97: "WavPack"
+    case 98: "PPMd"
+    case 99: "AES"
+    default: "unknown"
+    }
+}

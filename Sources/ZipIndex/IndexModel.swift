@@ -1,0 +1,129 @@
+/// The result of indexing one ZIP archive: what `index --json` prints and what
+/// a session manifest embeds as `archive` (CONTRACTS.md, "Archive manifest").
+package struct ArchiveIndex: Sendable, Equatable {
+    /// The path the archive was read from, as given.
+    package var path: String
+    /// Size of the archive file in bytes.
+    package var bytes: UInt64
+    /// SHA-256 of the whole archive file; `nil` when hashing was switched off.
+    package var sha256: String?
+    /// The archive comment (UTF-8 when valid, else CP437).
+    package var comment: String
+    package var entries: [IndexedEntry]
+    package var findings: [Finding]
+    /// Archive-level failure; entries may still be listed.
+    package var error: ArchiveFailure?
+
+    package var entryCount: Int { entries.count }
+
+    /// `error` when the archive failed, any entry failed, or a blocking finding exists.
+    package var isOK: Bool {
+        error == nil && entries.allSatisfy(\.isOK) && !findings.contains { $0.kind.isBlocking }
+    }
+}
+
+/// One central-directory entry with what verification found.
+package struct IndexedEntry: Sendable, Equatable {
+    package enum EntryType: String, Sendable {
+        case file, directory, symlink
+    }
+
+    package var path: String
+    package var type: EntryType
+    package var method: CompressionMethod
+    package var compressedBytes: UInt64
+    package var bytes: UInt64
+    /// CRC-32 as stored in the central directory.
+    package var crc32: UInt32
+    /// SHA-256 of the uncompressed bytes, `nil` when not computed or unreadable.
+    package var sha256: String?
+    /// ISO 8601 UTC, from the extended-timestamp extra field, else DOS time as UTC.
+    package var modified: String?
+    /// Unix permission bits (including setuid/setgid/sticky) when the archive carries them.
+    package var mode: UInt32?
+    package var encrypted: Bool
+    package var error: EntryFailure?
+
+    package var isOK: Bool { error == nil }
+
+    /// `mode` as the four octal digits the manifest uses ("0644", "4755").
+    package var modeString: String? {
+        guard let mode else { return nil }
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// `crc32` as eight lowercase hex digits.
+    package var crc32String: String { hex32(crc32) }
+}
+
+package enum CompressionMethod: Sendable, Equatable, CustomStringConvertible {
+    case stored
+    case deflate
+    case other(UInt16)
+
+    init(code: UInt16) {
+        switch code {
+        case 0: self = .stored
+        case 8: self = .deflate
+        default: self = .other(code)
+        }
+    }
+
+    /// The manifest spelling: `stored`, `deflate`, `other:<number>`.
+    package var description: String {
+        switch self {
+        case .stored: "stored"
+        case .deflate: "deflate"
+        case .other(let code): "other:\(code)"
+        }
+    }
+}
+
+/// Something about the archive a reviewer must see; some kinds block the archive.
+package struct Finding: Sendable, Equatable {
+    package var kind: FindingKind
+    package var path: String
+    package var message: String
+
+    package init(kind: FindingKind, path: String, message: String) {
+        self.kind = kind
+        self.path = path
+        self.message = message
+    }
+}
+
+package enum FindingKind: String, Sendable, CaseIterable {
+    case pathTraversal = "path_traversal"
+    case absolutePath = "absolute_path"
+    case duplicatePath = "duplicate_path"
+    case overlappingEntries = "overlapping_entries"
+    case compressionRatio = "compression_ratio"
+    case symlinkEscape = "symlink_escape"
+    case encrypted
+    case unsupportedMethod = "unsupported_method"
+    case prependedData = "prepended_data"
+    case trailingData = "trailing_data"
+    case nonUTF8Name = "non_utf8_name"
+
+    /// Blocking findings make the archive's status `error` (CONTRACTS.md).
+    package var isBlocking: Bool {
+        switch self {
+        case .pathTraversal, .absolutePath, .symlinkEscape, .overlappingEntries,
+             .duplicatePath, .compressionRatio:
+            true
+        case .encrypted, .unsupportedMethod, .prependedData, .trailingData, .nonUTF8Name:
+            false
+        }
+    }
+}
+
+func hex32(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 8 - digits.count) + digits
+}
+
+func hex16(_ value: UInt16) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 4 - digits.count) + digits
+}

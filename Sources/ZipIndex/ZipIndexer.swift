@@ -1,0 +1,28 @@
+/// Reads, verifies and indexes one ZIP archive (PKWARE APPNOTE 6.3.10).
+///
+/// The tail is read once to find the end of central directory (and ZIP64
+/// records), the central directory once, then the entry area once from front
+/// to back in offset order: each local header is cross-checked against its
+/// central record, each entry inflated, CRC-checked and hashed, and optionally
+/// extracted. Memory stays flat: a few fixed chunks plus the central directory.
+package enum ZipIndexer {
+    /// Indexes the archive at `path`. Never throws: every failure is classified
+    /// in the result (`error`, entry errors, findings).
+    package static func index(
+        path: String,
+        options: IndexOptions = IndexOptions(),
+        extraction: ExtractionRequest? = nil
+    ) -> ArchiveIndex {
+        var result = ArchiveIndex(path: path, bytes: 0, sha256: nil, comment: "", entries: [], findings: [], error: nil)
+        do throws(ArchiveFailure) {
+            let file = try ReadOnlyFile(path: path)
+            result.bytes = file.size
+            let extractor = try extraction.map { request throws(ArchiveFailure) in try Extractor(request) }
+            let run = try IndexRun(file: file, path: path, options: options, extractor: extractor)
+            run.perform(into: &result)
+        } catch {
+            result.error = error
+        }
+        return result
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Collector
+import ZipIndex
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Verify and index one local ZIP archive (stage 4 alone).",
+        discussion: """
+            Reads the archive once: end of central directory (and ZIP64), central directory, \
+            each local header, then inflates every entry with zlib, checking CRC-32 and sizes \
+            and computing SHA-256. Unsafe names, symlinks and zip bombs are reported as findings.
+            Exit status: 0 verified, 1 archive or entry failed or unsafe, 2 usage error, 3 input unreadable.
+            """
+    )
+
+    @Argument(help: "The ZIP archive to verify.")
+    var archive: String
+
+    @Flag(help: "Print the archive manifest as JSON.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Extract safe, verified entries under this folder.", valueName: "dir"))
+    var extract: String?
+
+    @Option(help: ArgumentHelp("With --extract, only entries matching this glob (fnmatch, * crosses /). Repeatable.", valueName: "glob"))
+    var include: [String] = []
+
+    @Flag(help: "Skip SHA-256 of the archive and entries (CRC-32 is still checked).")
+    var noSha256 = false
+
+    @Option(help: "Most entries an archive may have.")
+    var maxEntries: UInt64 = IndexOptions().maxEntries
+
+    @Option(help: "Most uncompressed bytes all entries may declare together.")
+    var maxUncompressedBytes: UInt64 = IndexOptions().maxUncompressedBytes
+
+    @Option(help: "Highest uncompressed/compressed ratio of an entry that is inflated.")
+    var maxCompressionRatio: Double = IndexOptions().maxCompressionRatio
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard maxCompressionRatio.isFinite, maxCompressionRatio >= 1 else {
+            throw ValidationError("--max-compression-ratio must be a number of at least 1")
+        }
+        if !include.isEmpty, extract == nil {
+            throw ValidationError("--include selects entries to extract; it needs --extract DIR")
+        }
+    }
+
+    func run() throws {
+        var options = IndexOptions()
+        options.sha256 = !noSha256
+        options.maxEntries = maxEntries
+        options.maxUncompressedBytes = maxUncompressedBytes
+        options.maxCompressionRatio = maxCompressionRatio
+        let job = IndexJob(
+            archivePath: archive,
+            options: options,
+            extraction: extract.map { ExtractionRequest(directory: $0, include: include) },
+            json: json
+        )
+        let outcome = job.run()
+        Console.out(outcome.output)
+        for line in outcome.errors { Console.error(line) }
+        if outcome.status != .success { throw ExitCode(outcome.status.rawValue) }
+    }
+}
+
+/// `--log-level`, `--log-format`, `--no-progress`: common to every command.
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: LogLevelArgument = .info
+
+    @Option(help: "text or json.")
+    var logFormat: LogFormatArgument = .text
+
+    @Flag(help: "Do not draw progress on the terminal.")
+    var noProgress = false
+}
+
+enum LogLevelArgument: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+}
+
+enum LogFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
