@@ -72,7 +72,7 @@ enum CentralDirectory {
         var cursor = 0
         while cursor + 4 <= directory.count, directory.le32(cursor) == Signature.centralFileHeader {
             guard cursor + fixedRecordLength <= directory.count else {
-                throw ArchiveFailure(.format, "central directory record \(records.count + 1) is cut off by the end of the directory")
+                throw ArchiveFailure(.truncated, "central directory record \(records.count + 1) is cut off by the end of the directory")
             }
             let header = UnsafeRawBufferPointer(rebasing: directory[cursor ..< cursor + fixedRecordLength])
             let nameLength = Int(header.le16(28))
@@ -80,7 +80,7 @@ enum CentralDirectory {
             let commentLength = Int(header.le16(32))
             let end = cursor + fixedRecordLength + nameLength + extraLength + commentLength
             guard end <= directory.count else {
-                throw ArchiveFailure(.format, "central directory record \(records.count + 1) runs past the end of the directory")
+                throw ArchiveFailure(.truncated, "central directory record \(records.count + 1) runs past the end of the directory")
             }
             if UInt64(records.count) >= maxEntries {
                 throw ArchiveFailure(.limits, "archive has more than \(maxEntries) entries (limit maxEntries)")
@@ -134,7 +134,10 @@ enum CentralDirectory {
         let offset = resolved(offset32, extras.zip64LocalHeaderOffset, "local header offset")
 
         var (path, nonUTF8) = decodeName(rawName, utf8Flag: flags & 0x0800 != 0)
-        if flags & 0x0800 == 0, let unicode = extras.unicodePath {
+        // A valid Unicode Path field (its CRC matches this very name) wins even over
+        // flag bit 11, as Info-ZIP and yauzl read it: the field is the writer's
+        // deliberate statement of the name.
+        if let unicode = extras.unicodePath {
             path = unicode
             nonUTF8 = false
         }

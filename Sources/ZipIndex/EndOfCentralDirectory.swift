@@ -84,6 +84,12 @@ enum EndOfCentralDirectory {
             // A version-2 record (APPNOTE 4.3.14.2, 7.3.4) describes an encrypted directory.
             location.centralDirectoryEncrypted = zip64.recordSize >= 72 && (zip64.versionNeeded & 0xFF) >= 62
         } else if diskNumber != 0 || directoryDisk != 0 {
+            // A real split archive's last segment holds the record: the directory
+            // starts on this disk or an earlier one and this disk holds no more
+            // entries than the whole. Anything else is a corrupt record, not a split.
+            guard directoryDisk <= diskNumber, entriesOnDisk <= totalEntries else {
+                throw ArchiveFailure(.format, "end of central directory record is inconsistent (disk \(diskNumber), directory disk \(directoryDisk), \(entriesOnDisk) of \(totalEntries) entries on this disk)")
+            }
             throw ArchiveFailure(.multiDisk, "end of central directory is on disk \(diskNumber), directory starts on disk \(directoryDisk) (split or spanned archive)")
         }
         return location

@@ -21,6 +21,16 @@ struct EntryState {
         skipData = true
     }
 
+    /// The archive's structure is inconsistent at this entry: the entry fails and
+    /// the archive reports a `format` error too (CONTRACTS.md names `format` an
+    /// archive error kind).
+    var breaksStructure = false
+
+    mutating func failStructure(_ failure: EntryFailure) {
+        fail(failure)
+        breaksStructure = true
+    }
+
     mutating func flag(_ kind: FindingKind, _ message: String) {
         findings.append(Finding(kind: kind, path: record.path, message: message))
         if kind.isBlocking { unsafe = true }
@@ -67,15 +77,15 @@ final class EntryPass {
             var state = states[index]
             let record = state.record
             declaredTotal = declaredTotal &+ record.uncompressedSize
-            if let problem = record.problem { state.fail(problem) }
-            if record.diskStart != 0 { state.fail(EntryFailure(.format, "entry starts on disk \(record.diskStart)")) }
+            if let problem = record.problem { state.failStructure(problem) }
+            if record.diskStart != 0 { state.failStructure(EntryFailure(.format, "entry starts on disk \(record.diskStart)")) }
             if let offset = state.offset {
                 if offset > directoryStart || directoryStart - offset < 30 {
-                    state.fail(EntryFailure(.format, "local header offset \(record.localHeaderOffset) lies beyond the entry data (central directory starts at \(directoryStart))"))
+                    state.failStructure(EntryFailure(.format, "local header offset \(record.localHeaderOffset) lies beyond the entry data (central directory starts at \(directoryStart))"))
                     state.offset = nil
                 }
             } else {
-                state.fail(EntryFailure(.format, "local header offset \(record.localHeaderOffset) is out of range"))
+                state.failStructure(EntryFailure(.format, "local header offset \(record.localHeaderOffset) is out of range"))
             }
 
             if record.isEncrypted {
@@ -189,7 +199,7 @@ final class EntryPass {
         let (dataEnd, overflow) = dataStart.addingReportingOverflow(record.compressedSize)
         if overflow || dataEnd > directoryStart {
             let kind: EntryFailure.Kind = overflow || dataEnd > run.file.size ? .truncated : .format
-            states[index].fail(EntryFailure(kind, kind == .truncated
+            states[index].failStructure(EntryFailure(kind, kind == .truncated
                 ? "compressed data (\(record.compressedSize) bytes from offset \(dataStart)) runs past the end of the file"
                 : "compressed data (\(record.compressedSize) bytes from offset \(dataStart)) runs into the central directory"))
             return
@@ -206,18 +216,18 @@ final class EntryPass {
     private func readLocalHeader(_ index: Int) throws(ArchiveFailure) -> ExtraFields? {
         let record = states[index].record
         guard let fixed = try reader.read(30) else {
-            states[index].fail(EntryFailure(.format, "local header runs into the central directory"))
+            states[index].failStructure(EntryFailure(.format, "local header runs into the central directory"))
             return nil
         }
         let (signature, flags, method, crc, compressed32, uncompressed32, nameLength, extraLength) = fixed.withUnsafeBytes {
             ($0.le32(0), $0.le16(6), $0.le16(8), $0.le32(14), $0.le32(18), $0.le32(22), Int($0.le16(26)), Int($0.le16(28)))
         }
         guard signature == Signature.localFileHeader else {
-            states[index].fail(EntryFailure(.format, "no local file header at offset \(states[index].offset!)"))
+            states[index].failStructure(EntryFailure(.format, "no local file header at offset \(states[index].offset!)"))
             return nil
         }
         guard let variable = try reader.read(nameLength + extraLength) else {
-            states[index].fail(EntryFailure(.format, "local header name and extra field run into the central directory"))
+            states[index].failStructure(EntryFailure(.format, "local header name and extra field run into the central directory"))
             return nil
         }
         let extras: ExtraFields
@@ -231,7 +241,7 @@ final class EntryPass {
             }
         } catch let error as ExtraFields.Malformed {
             if case .blockOverrun(let id, let declared, let remaining) = error {
-                states[index].fail(EntryFailure(.format, "local extra field 0x\(hex16(id)) declares \(declared) bytes where \(remaining) remain"))
+                states[index].failStructure(EntryFailure(.format, "local extra field 0x\(hex16(id)) declares \(declared) bytes where \(remaining) remain"))
             }
             return nil
         } catch {
@@ -260,7 +270,7 @@ final class EntryPass {
             mismatches.append("data descriptor flag is set in the local header only")
         }
         if !mismatches.isEmpty {
-            states[index].fail(EntryFailure(.format, "local header " + mismatches.joined(separator: "; ")))
+            states[index].failStructure(EntryFailure(.format, "local header " + mismatches.joined(separator: "; ")))
             return nil
         }
         return extras
@@ -379,7 +389,7 @@ final class EntryPass {
         if descriptorCRC != record.crc {
             states[index].fail(EntryFailure(.checksum, "data descriptor CRC-32 \(hex32(descriptorCRC)) differs from the central directory's \(hex32(record.crc))"))
         } else if compressed != record.compressedSize || uncompressed != record.uncompressedSize {
-            states[index].fail(EntryFailure(.format, "data descriptor sizes \(compressed)/\(uncompressed) differ from the central directory's \(record.compressedSize)/\(record.uncompressedSize)"))
+            states[index].failStructure(EntryFailure(.format, "data descriptor sizes \(compressed)/\(uncompressed) differ from the central directory's \(record.compressedSize)/\(record.uncompressedSize)"))
         }
     }
 
@@ -404,6 +414,13 @@ final class EntryPass {
                 sha256: digest, modified: modified, mode: record.unixMode.map { $0 & 0o7777 },
                 encrypted: record.isEncrypted, error: state.error)
         }
+    }
+
+    /// The first entry whose layout breaks the archive's structure, as an archive error.
+    var structuralError: ArchiveFailure? {
+        guard let index = states.firstIndex(where: { $0.breaksStructure }), let error = states[index].error else { return nil }
+        let kind: ArchiveFailure.Kind = error.kind == .truncated ? .truncated : .format
+        return ArchiveFailure(kind, "entry #\(index + 1) (\(states[index].record.path)): \(error.message)")
     }
 
     func findings(prependedBytes: UInt64) -> [Finding] {

@@ -81,7 +81,7 @@ final class IndexRun {
         result.sha256 = digests?.archive
         result.entries = pass.entries(entryDigests: digests?.entries ?? [:])
         result.findings = archiveFindings + pass.findings(prependedBytes: directory.base)
-        if let limitError = pass.archiveLimitError { result.error = limitError }
+        result.error = pass.archiveLimitError ?? pass.structuralError
     }
 
     struct Directory {
@@ -116,12 +116,6 @@ final class IndexRun {
             let length = end - start
             guard length <= 256 << 20 else {
                 throw ArchiveFailure(.limits, "central directory of \(length) bytes is larger than 256 MiB")
-            }
-            guard location.entryCount <= length / UInt64(CentralDirectory.fixedRecordLength) || location.entryCount == 0 else {
-                throw ArchiveFailure(.format, "end record declares \(location.entryCount) entries, more than its \(length)-byte central directory can hold")
-            }
-            guard location.entryCount <= options.maxEntries else {
-                throw ArchiveFailure(.limits, "archive declares \(location.entryCount) entries, more than the limit of \(options.maxEntries) (maxEntries)")
             }
             let base = start - location.recordedDirectoryOffset
             if base > 0 {
