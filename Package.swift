@@ -59,7 +59,10 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "ZipIndexTests", dependencies: ["ZipIndex", "CZlib"]),
+        .testTarget(
+            name: "ZipIndexTests",
+            dependencies: ["ZipIndex", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "ZipIndex"]),
     ]

@@ -13,6 +13,8 @@ package struct ArchiveIndex: Sendable, Equatable {
     package var findings: [Finding]
     /// Archive-level failure; entries may still be listed.
     package var error: ArchiveFailure?
+    /// Bytes read from the file to produce this index (not part of the manifest).
+    package var bytesRead: UInt64 = 0
 
     package var entryCount: Int { entries.count }
 

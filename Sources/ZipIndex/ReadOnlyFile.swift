@@ -9,6 +9,8 @@ import Darwin
 final class ReadOnlyFile {
     let descriptor: Int32
     let size: UInt64
+    /// Bytes read so far: the reader's promise is to read each byte about once.
+    private(set) var bytesRead: UInt64 = 0
 
     /// - Throws: `ArchiveFailure` of kind `io` naming the path and the system's reason.
     init(path: String) throws(ArchiveFailure) {
@@ -49,6 +51,7 @@ final class ReadOnlyFile {
             if n == 0 { throw ArchiveFailure(.truncated, "file ends at \(offset + UInt64(done)) while reading \(buffer.count) bytes at \(offset)") }
             done += n
         }
+        bytesRead += UInt64(buffer.count)
     }
 
     func read(at offset: UInt64, count: Int) throws(ArchiveFailure) -> [UInt8] {

@@ -20,6 +20,7 @@ package enum ZipIndexer {
             let extractor = try extraction.map { request throws(ArchiveFailure) in try Extractor(request) }
             let run = try IndexRun(file: file, path: path, options: options, extractor: extractor)
             run.perform(into: &result)
+            result.bytesRead = file.bytesRead
         } catch {
             result.error = error
         }
