@@ -9,22 +9,28 @@ import Darwin
 package enum Console {
     package static func out(_ text: String) { write(text, to: 1) }
 
+    package static func out(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0, to: 1) }
+    }
+
     package static func error(_ line: String) {
         write(line.hasSuffix("\n") ? line : line + "\n", to: 2)
     }
 
     private static func write(_ text: String, to descriptor: Int32) {
         var text = text
-        text.withUTF8 { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                done += n
+        text.withUTF8 { write(UnsafeRawBufferPointer($0), to: descriptor) }
+    }
+
+    private static func write(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
             }
+            done += n
         }
     }
 }

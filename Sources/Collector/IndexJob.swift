@@ -17,16 +17,19 @@ package struct IndexJob: Sendable {
 
     package struct Outcome: Sendable {
         package var index: ArchiveIndex
-        /// What goes to standard output.
-        package var output: String
         /// One line each, for standard error.
         package var errors: [String]
         package var status: ExitStatus
     }
 
-    package func run() -> Outcome {
+    /// Indexes the archive and hands the manifest (or the summary) to `output` in pieces.
+    package func run(output: ([UInt8]) -> Void) -> Outcome {
         let index = ZipIndexer.index(path: archivePath, options: options, extraction: extraction)
-        let output = json ? ArchiveManifest.document(index).serialized() : IndexSummary.text(index)
+        if json {
+            ArchiveManifest.stream(index, emit: output)
+        } else {
+            output(Array(IndexSummary.text(index).utf8))
+        }
         var errors: [String] = []
         var status = ExitStatus.success
         if let error = index.error {
@@ -45,6 +48,6 @@ package struct IndexJob: Sendable {
             errors.append("error: unsafe archive (\(archivePath)): \(first.kind.rawValue): \(first.path): \(first.message)\(more)")
         }
         if status == .success, !index.isOK { status = .failures }
-        return Outcome(index: index, output: output, errors: errors, status: status)
+        return Outcome(index: index, errors: errors, status: status)
     }
 }

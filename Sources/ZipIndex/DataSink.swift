@@ -17,7 +17,14 @@ struct DataSink {
     private(set) var produced: UInt64 = 0
     private var crc: UInt32 = 0
     private var inlineHasher: SHA256?
+    /// Large entries stream to the hashing queue chunk by chunk.
     private let queued: Bool
+    /// Small entries land in the shared batch chunk, hashed with their neighbours.
+    private let batch: HashBatch?
+    private var batchStart = 0
+    /// Batched output never exceeds the declared size by more than one byte:
+    /// one byte over is enough to report the mismatch.
+    private let batchCapacity: Int
     private var target: [UInt8]?
     private var extraction: Extraction?
     private var ioError: EntryFailure?
@@ -35,15 +42,26 @@ struct DataSink {
     /// Symlink targets longer than this are not kept (PATH_MAX).
     private static let maximumTargetLength = 4096
 
-    init(run: IndexRun, index: Int, record: CentralRecord, wantsTarget: Bool) {
+    init(run: IndexRun, index: Int, record: CentralRecord, wantsTarget: Bool, batch: HashBatch?) {
         self.run = run
         self.index = index
         self.record = record
-        if let hashing = run.hashing, run.options.parallelHashing, record.uncompressedSize > Hashing.inlineLimit {
+        let small = record.uncompressedSize <= Hashing.inlineLimit
+        batchCapacity = small ? Int(record.uncompressedSize) + 1 : 0
+        if let hashing = run.hashing, run.options.parallelHashing, !small {
             queued = true
+            self.batch = nil
             hashing.beginEntry()
+        } else if run.hashing != nil, run.options.parallelHashing, let batch {
+            queued = false
+            self.batch = batch
+            let (chunk, start) = batch.reserve(batchCapacity)
+            current = chunk
+            batchStart = start
+            filled = start
         } else {
             queued = false
+            self.batch = nil
             if run.hashing != nil { inlineHasher = SHA256() }
         }
         if wantsTarget { target = [] }
@@ -62,7 +80,14 @@ struct DataSink {
     mutating func consume(_ chunk: Chunk, _ range: Range<Int>) {
         let bytes = chunk.bytes(range)
         take(bytes)
-        if queued {
+        if batch != nil, let current {
+            // Copied into the batch (at most the declared size plus one byte).
+            let room = batchStart + batchCapacity - filled
+            let count = min(room, bytes.count)
+            UnsafeMutableRawBufferPointer(rebasing: current.storage[filled ..< filled + count])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<count]))
+            filled += count
+        } else if queued {
             run.hashing?.entry(chunk, range)
         } else {
             inlineHasher?.update(bufferPointer: bytes)
@@ -71,6 +96,9 @@ struct DataSink {
 
     /// Free space for inflate to write into.
     mutating func outputBuffer() -> (chunk: Chunk, space: UnsafeMutableRawBufferPointer) {
+        if batch != nil, let current {
+            return (current, UnsafeMutableRawBufferPointer(rebasing: current.storage[filled ..< batchStart + batchCapacity]))
+        }
         if current == nil || filled == run.outputPool.chunkSize {
             flush()
             current = run.outputPool.acquire()
@@ -87,8 +115,13 @@ struct DataSink {
     }
 
     mutating func finish() -> Result {
-        flush()
         var digest: String?
+        if let batch {
+            batch.add(index: index, range: batchStart ..< filled)
+            current = nil
+        } else {
+            flush()
+        }
         if queued {
             run.hashing?.finishEntry(index)
         } else if let hasher = inlineHasher {
@@ -116,7 +149,8 @@ struct DataSink {
     mutating func abandon() {
         if case .file(_, let file) = extraction { file.abort() }
         extraction = nil
-        current?.release()
+        // A batch chunk belongs to the batch, not to this entry.
+        if batch == nil { current?.release() }
         current = nil
     }
 

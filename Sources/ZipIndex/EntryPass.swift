@@ -44,11 +44,13 @@ final class EntryPass {
     private var states: [EntryState]
     private let directoryStart: UInt64
     private(set) var archiveLimitError: ArchiveFailure?
+    private let batch: HashBatch?
 
     init(run: IndexRun, records: [CentralRecord], base: UInt64, directoryStart: UInt64) {
         self.run = run
         self.directoryStart = directoryStart
         reader = SequentialReader(file: run.file, pool: run.readPool, hashing: run.hashing, tail: run.tail, end: directoryStart)
+        batch = run.hashing.map { HashBatch(pool: run.outputPool, hashing: $0) }
         states = records.map { record in
             var state = EntryState(record: record)
             let (offset, overflow) = record.localHeaderOffset.addingReportingOverflow(base)
@@ -64,69 +66,73 @@ final class EntryPass {
         for index in order {
             try visit(index)
         }
+        batch?.submit()
         resolveSymlinks()
     }
 
     // MARK: Planning from the central directory
 
     private func planEntries() {
-        let options = run.options
         var declaredTotal: UInt64 = 0
         var seen: [String: Int] = [:]
+        seen.reserveCapacity(states.count)
         for index in states.indices {
-            var state = states[index]
-            let record = state.record
-            declaredTotal = declaredTotal &+ record.uncompressedSize
-            if let problem = record.problem { state.failStructure(problem) }
-            if record.diskStart != 0 { state.failStructure(EntryFailure(.format, "entry starts on disk \(record.diskStart)")) }
-            if let offset = state.offset {
-                if offset > directoryStart || directoryStart - offset < 30 {
-                    state.failStructure(EntryFailure(.format, "local header offset \(record.localHeaderOffset) lies beyond the entry data (central directory starts at \(directoryStart))"))
-                    state.offset = nil
-                }
-            } else {
-                state.failStructure(EntryFailure(.format, "local header offset \(record.localHeaderOffset) is out of range"))
-            }
-
-            if record.isEncrypted {
-                let how = record.flags & 0x0040 != 0 ? "PKWARE strong encryption"
-                    : record.methodCode == 99 ? "WinZip AES encryption" : "traditional PKWARE encryption"
-                state.fail(EntryFailure(.encrypted, "\(how); not decrypted"))
-                state.flag(.encrypted, "entry is encrypted (\(how))")
-            } else if case .other(let code) = record.method {
-                state.fail(EntryFailure(.unsupportedMethod, "compression method \(code) (\(methodName(code))) is not supported; only stored and deflate are decoded"))
-                state.flag(.unsupportedMethod, "compression method \(code) (\(methodName(code)))")
-            } else if record.method == .deflate, record.uncompressedSize > 0 {
-                let ratio = Double(record.uncompressedSize) / Double(max(record.compressedSize, 1))
-                if ratio > options.maxCompressionRatio {
-                    state.fail(EntryFailure(.limits, "compression ratio \(Int(ratio)):1 exceeds the limit of \(Int(options.maxCompressionRatio)):1 (maxCompressionRatio); not inflated"))
-                    state.flag(.compressionRatio, "\(record.uncompressedSize) bytes from \(record.compressedSize) compressed: ratio \(Int(ratio)):1 exceeds \(Int(options.maxCompressionRatio)):1")
-                }
-            }
-
-            if record.nonUTF8Name {
-                state.flag(.nonUTF8Name, "name is not marked UTF-8; decoded as CP437")
-            }
-            switch PathSafety.verdict(forName: record.path) {
-            case .absolute: state.flag(.absolutePath, "absolute path: would be written outside the extraction folder")
-            case .traversal: state.flag(.pathTraversal, "path contains '..': would be written outside the extraction folder")
-            case .safe: break
-            }
-            if let first = seen[record.path] {
-                state.flag(.duplicatePath, "same path as entry #\(first + 1)")
-            } else {
-                seen[record.path] = index
-            }
-            states[index] = state
+            declaredTotal = declaredTotal &+ states[index].record.uncompressedSize
+            plan(&states[index], index: index, seen: &seen)
         }
-        if declaredTotal > options.maxUncompressedBytes {
-            archiveLimitError = ArchiveFailure(.limits, "entries declare \(declaredTotal) uncompressed bytes, more than the limit of \(options.maxUncompressedBytes) (maxUncompressedBytes); entries not verified")
+        if declaredTotal > run.options.maxUncompressedBytes {
+            archiveLimitError = ArchiveFailure(.limits, "entries declare \(declaredTotal) uncompressed bytes, more than the limit of \(run.options.maxUncompressedBytes) (maxUncompressedBytes); entries not verified")
             for index in states.indices {
                 states[index].fail(EntryFailure(.limits, "not verified: archive exceeds maxUncompressedBytes"))
             }
         }
         markOverlaps()
         markSymlinkPlanting()
+    }
+
+    /// Checks one record before any data is read (in place: records are large).
+    private func plan(_ state: inout EntryState, index: Int, seen: inout [String: Int]) {
+        let options = run.options
+        if let problem = state.record.problem { state.failStructure(problem) }
+        if state.record.diskStart != 0 { state.failStructure(EntryFailure(.format, "entry starts on disk \(state.record.diskStart)")) }
+        if let offset = state.offset {
+            if offset > directoryStart || directoryStart - offset < 30 {
+                state.failStructure(EntryFailure(.format, "local header offset \(state.record.localHeaderOffset) lies beyond the entry data (central directory starts at \(directoryStart))"))
+                state.offset = nil
+            }
+        } else {
+            state.failStructure(EntryFailure(.format, "local header offset \(state.record.localHeaderOffset) is out of range"))
+        }
+
+        if state.record.isEncrypted {
+            let how = state.record.flags & 0x0040 != 0 ? "PKWARE strong encryption"
+                : state.record.methodCode == 99 ? "WinZip AES encryption" : "traditional PKWARE encryption"
+            state.fail(EntryFailure(.encrypted, "\(how); not decrypted"))
+            state.flag(.encrypted, "entry is encrypted (\(how))")
+        } else if case .other(let code) = state.record.method {
+            state.fail(EntryFailure(.unsupportedMethod, "compression method \(code) (\(methodName(code))) is not supported; only stored and deflate are decoded"))
+            state.flag(.unsupportedMethod, "compression method \(code) (\(methodName(code)))")
+        } else if state.record.method == .deflate, state.record.uncompressedSize > 0 {
+            let (compressed, uncompressed) = (state.record.compressedSize, state.record.uncompressedSize)
+            let ratio = Double(uncompressed) / Double(max(compressed, 1))
+            if ratio > options.maxCompressionRatio {
+                state.fail(EntryFailure(.limits, "compression ratio \(Int(ratio)):1 exceeds the limit of \(Int(options.maxCompressionRatio)):1 (maxCompressionRatio); not inflated"))
+                state.flag(.compressionRatio, "\(uncompressed) bytes from \(compressed) compressed: ratio \(Int(ratio)):1 exceeds \(Int(options.maxCompressionRatio)):1")
+            }
+        }
+
+        if state.record.nonUTF8Name {
+            state.flag(.nonUTF8Name, "name is not marked UTF-8; decoded as CP437")
+        }
+        switch PathSafety.verdict(forName: state.record.path) {
+        case .absolute: state.flag(.absolutePath, "absolute path: would be written outside the extraction folder")
+        case .traversal: state.flag(.pathTraversal, "path contains '..': would be written outside the extraction folder")
+        case .safe: break
+        }
+        if let first = seen.updateValue(index, forKey: state.record.path) {
+            seen[state.record.path] = first
+            state.flag(.duplicatePath, "same path as entry #\(first + 1)")
+        }
     }
 
     /// Entries whose bytes share space with another entry's (the "better zip bomb"
@@ -156,8 +162,8 @@ final class EntryPass {
     /// An entry whose path runs through another entry that is a symlink would be
     /// written wherever the link points ("symlink planting").
     private func markSymlinkPlanting() {
+        guard states.contains(where: { $0.record.entryType == .symlink }) else { return }
         let links = Set(states.filter { $0.record.entryType == .symlink }.map { PathSafety.components($0.record.path).joined(separator: "/") })
-        guard !links.isEmpty else { return }
         for index in states.indices {
             let parts = PathSafety.components(states[index].record.path)
             guard parts.count > 1 else { continue }
@@ -279,7 +285,7 @@ final class EntryPass {
     /// Decodes the entry's data: CRC-32, SHA-256, declared size, optional extraction.
     private func verifyData(_ index: Int, dataEnd: UInt64) throws(ArchiveFailure) {
         let record = states[index].record
-        var sink = DataSink(run: run, index: index, record: record, wantsTarget: record.entryType == .symlink)
+        var sink = DataSink(run: run, index: index, record: record, wantsTarget: record.entryType == .symlink, batch: batch)
         defer { sink.abandon() }
         if let extractor = run.extractor, !states[index].unsafe, extractor.selects(record.path) {
             do throws(EntryFailure) {

@@ -66,6 +66,17 @@ final class Hashing: @unchecked Sendable {
         }
     }
 
+    /// One-shot digests of several small entries laid out in one chunk.
+    func entries(_ chunk: Chunk, _ items: [(index: Int, range: Range<Int>)]) {
+        chunk.retain()
+        queue.async {
+            for item in items {
+                self.entryDigests[item.index] = sha256Hex(chunk.bytes(item.range))
+            }
+            chunk.release()
+        }
+    }
+
     func finishEntry(_ index: Int) {
         guard parallel else {
             entryDigests[index] = hexDigest(entryHasher.finalize())
@@ -89,15 +100,20 @@ final class Hashing: @unchecked Sendable {
 }
 
 func hexDigest(_ digest: SHA256.Digest) -> String {
-    let table = Array("0123456789abcdef".utf8)
-    var out = [UInt8](repeating: 0, count: 64)
     digest.withUnsafeBytes { raw in
-        for (i, byte) in raw.enumerated() {
-            out[2 * i] = table[Int(byte >> 4)]
-            out[2 * i + 1] = table[Int(byte & 0xF)]
+        String(unsafeUninitializedCapacity: 64) { out in
+            for (i, byte) in raw.enumerated() {
+                out[2 * i] = hexDigit(byte >> 4)
+                out[2 * i + 1] = hexDigit(byte & 0xF)
+            }
+            return 64
         }
     }
-    return String(decoding: out, as: UTF8.self)
+}
+
+@inline(__always)
+private func hexDigit(_ value: UInt8) -> UInt8 {
+    value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
 }
 
 /// One-shot SHA-256 for small entries hashed inline.

@@ -51,8 +51,13 @@ package struct IndexedEntry: Sendable, Equatable {
     /// `mode` as the four octal digits the manifest uses ("0644", "4755").
     package var modeString: String? {
         guard let mode else { return nil }
-        let digits = String(mode, radix: 8)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        guard mode <= 0o7777 else { return String(mode, radix: 8) }
+        return String(unsafeUninitializedCapacity: 4) { buffer in
+            for position in 0 ..< 4 {
+                buffer[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: mode >> (3 * (3 - position)) & 7)
+            }
+            return 4
+        }
     }
 
     /// `crc32` as eight lowercase hex digits.
@@ -120,9 +125,16 @@ package enum FindingKind: String, Sendable, CaseIterable {
     }
 }
 
+private let hexDigits = Array("0123456789abcdef".utf8)
+
+/// Eight lowercase hex digits, as the manifest spells CRC-32 values.
 func hex32(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: 8 - digits.count) + digits
+    String(unsafeUninitializedCapacity: 8) { buffer in
+        for position in 0 ..< 8 {
+            buffer[position] = hexDigits[Int(value >> (4 * (7 - UInt32(position))) & 0xF)]
+        }
+        return 8
+    }
 }
 
 func hex16(_ value: UInt16) -> String {

@@ -26,7 +26,8 @@ func decodeName(_ raw: UnsafeRawBufferPointer, utf8Flag: Bool) -> (name: String,
         return (decodeCP437(raw), true)
     }
     if !raw.contains(where: { $0 >= 0x80 }) {
-        return (decodeCP437(raw), false)
+        // ASCII reads the same in CP437 and UTF-8: take the fast path.
+        return (String(decoding: raw, as: UTF8.self), false)
     }
     return (decodeCP437(raw), true)
 }

@@ -65,8 +65,7 @@ struct IndexCommand: ParsableCommand {
             extraction: extract.map { ExtractionRequest(directory: $0, include: include) },
             json: json
         )
-        let outcome = job.run()
-        Console.out(outcome.output)
+        let outcome = job.run { Console.out(bytes: $0) }
         for line in outcome.errors { Console.error(line) }
         if outcome.status != .success { throw ExitCode(outcome.status.rawValue) }
     }

@@ -158,11 +158,23 @@ struct ManifestJSONTests {
         #expect(value.serialized(pretty: false) == #"{"b":"line\nquote\" nul\u0000","a":null,"n":18446744073709551615}"#)
     }
 
+    @Test("the streamed manifest equals the serialised document, byte for byte")
+    func streamingMatchesDocument() {
+        for file in ["rex-zip-slip.zip", "yauzl-everything.zip", "go-readme.notzip"] {
+            let index = ZipIndexer.index(path: CommandLineTests.corpus.appendingPathComponent(file).path)
+            var streamed: [UInt8] = []
+            ArchiveManifest.stream(index) { streamed += $0 }
+            #expect(String(decoding: streamed, as: UTF8.self) == ArchiveManifest.document(index).serialized(), "\(file)")
+        }
+    }
+
     @Test func indexJobExitStatus() {
         var options = IndexOptions()
         options.sha256 = false
-        let outcome = IndexJob(archivePath: "/nonexistent.zip", options: options, extraction: nil, json: true).run()
+        var printed: [UInt8] = []
+        let outcome = IndexJob(archivePath: "/nonexistent.zip", options: options, extraction: nil, json: true).run { printed += $0 }
         #expect(outcome.status == .cannotProceed)
+        #expect(String(decoding: printed, as: UTF8.self) == ArchiveManifest.document(outcome.index).serialized())
         #expect(outcome.errors.count == 1)
     }
 }
