@@ -9,6 +9,8 @@ struct DataSink {
         var sha256: String?
         var target: [UInt8]?
         var ioError: EntryFailure?
+        /// The CRC-32 is computed on the hashing queue; compare it once that is done.
+        var crcDeferred: Bool
     }
 
     private let run: IndexRun
@@ -25,6 +27,9 @@ struct DataSink {
     /// Batched output never exceeds the declared size by more than one byte:
     /// one byte over is enough to report the mismatch.
     private let batchCapacity: Int
+    /// The hashing queue computes the CRC-32 too (the entry is not extracted, so
+    /// nothing waits for the verdict before the archive is done).
+    private let crcDeferred: Bool
     private var target: [UInt8]?
     private var extraction: Extraction?
     private var ioError: EntryFailure?
@@ -42,20 +47,22 @@ struct DataSink {
     /// Symlink targets longer than this are not kept (PATH_MAX).
     private static let maximumTargetLength = 4096
 
-    init(run: IndexRun, index: Int, record: CentralRecord, wantsTarget: Bool, batch: HashBatch?) {
+    init(run: IndexRun, index: Int, record: CentralRecord, wantsTarget: Bool, extracting: Bool, batch: HashBatch?) {
         self.run = run
         self.index = index
         self.record = record
         let small = record.uncompressedSize <= Hashing.inlineLimit
         batchCapacity = small ? Int(record.uncompressedSize) + 1 : 0
-        if let hashing = run.hashing, run.options.parallelHashing, !small {
+        let parallel = run.hashing != nil && run.options.parallelHashing
+        crcDeferred = parallel && !extracting
+        if let hashing = run.hashing, parallel, !small {
             queued = true
             self.batch = nil
-            hashing.beginEntry()
-        } else if run.hashing != nil, run.options.parallelHashing, let batch {
+            hashing.beginEntry(crc: crcDeferred)
+        } else if parallel, let batch {
             queued = false
             self.batch = batch
-            let (chunk, start) = batch.reserve(batchCapacity)
+            let (chunk, start) = batch.reserve(batchCapacity, crcOnQueue: crcDeferred)
             current = chunk
             batchStart = start
             filled = start
@@ -127,7 +134,7 @@ struct DataSink {
         } else if let hasher = inlineHasher {
             digest = hexDigest(hasher.finalize())
         }
-        return Result(produced: produced, crc: crc, sha256: digest, target: target, ioError: ioError)
+        return Result(produced: produced, crc: crc, sha256: digest, target: target, ioError: ioError, crcDeferred: crcDeferred)
     }
 
     mutating func commitExtraction(unsafeTarget: Bool, modified: Int64?) throws(EntryFailure) {
@@ -155,7 +162,7 @@ struct DataSink {
     }
 
     private mutating func take(_ bytes: UnsafeRawBufferPointer) {
-        crc = crc32(crc, bytes)
+        if !crcDeferred { crc = crc32(crc, bytes) }
         produced += UInt64(bytes.count)
         if target != nil, target!.count < Self.maximumTargetLength {
             target!.append(contentsOf: bytes.prefix(Self.maximumTargetLength - target!.count))

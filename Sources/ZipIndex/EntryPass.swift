@@ -15,6 +15,8 @@ struct EntryState {
     var symlinkTarget: String?
     /// A blocking problem with the name or layout: never extracted.
     var unsafe = false
+    /// The data's CRC-32 comes from the hashing queue; checked when the pass is done.
+    var crcPending = false
 
     mutating func fail(_ failure: EntryFailure) {
         if error == nil { error = failure }
@@ -285,9 +287,11 @@ final class EntryPass {
     /// Decodes the entry's data: CRC-32, SHA-256, declared size, optional extraction.
     private func verifyData(_ index: Int, dataEnd: UInt64) throws(ArchiveFailure) {
         let record = states[index].record
-        var sink = DataSink(run: run, index: index, record: record, wantsTarget: record.entryType == .symlink, batch: batch)
+        let extractor = run.extractor.flatMap { !states[index].unsafe && $0.selects(record.path) ? $0 : nil }
+        var sink = DataSink(run: run, index: index, record: record, wantsTarget: record.entryType == .symlink,
+                            extracting: extractor != nil, batch: batch)
         defer { sink.abandon() }
-        if let extractor = run.extractor, !states[index].unsafe, extractor.selects(record.path) {
+        if let extractor {
             do throws(EntryFailure) {
                 try sink.openExtraction(extractor)
             } catch {
@@ -313,9 +317,10 @@ final class EntryPass {
         if failure == nil, result.produced != record.uncompressedSize {
             failure = EntryFailure(.sizeMismatch, "data decodes to \(result.produced) bytes; the central directory says \(record.uncompressedSize)")
         }
-        if failure == nil, result.crc != record.crc {
-            failure = EntryFailure(.checksum, "CRC-32 of the data is \(hex32(result.crc)); the central directory says \(hex32(record.crc))")
+        if failure == nil, !result.crcDeferred, result.crc != record.crc {
+            failure = crcMismatch(result.crc, record)
         }
+        states[index].crcPending = failure == nil && result.crcDeferred
         if let target = result.target {
             states[index].symlinkTarget = String(decoding: target, as: UTF8.self)
         }
@@ -406,14 +411,29 @@ final class EntryPass {
 
     // MARK: Results
 
-    func entries(entryDigests: [Int: String]) -> [IndexedEntry] {
-        states.enumerated().map { index, state in
+    private func crcMismatch(_ computed: UInt32, _ record: CentralRecord) -> EntryFailure {
+        EntryFailure(.checksum, "CRC-32 of the data is \(hex32(computed)); the central directory says \(hex32(record.crc))")
+    }
+
+    /// The entries, with what the hashing queue computed settled in: digests,
+    /// and the CRC-32 comparisons left pending during the pass.
+    func entries(queueResults: [Int: Hashing.EntryResult]) -> [IndexedEntry] {
+        for index in states.indices where states[index].crcPending {
+            let computed = queueResults[index]?.crc
+            if computed != states[index].record.crc {
+                if states[index].error == nil {
+                    states[index].error = computed.map { crcMismatch($0, states[index].record) }
+                        ?? EntryFailure(.checksum, "CRC-32 was not computed")
+                }
+            }
+        }
+        return states.enumerated().map { index, state in
             let record = state.record
             var modified = record.modified
             if record.extras.modificationTime == nil, let local = state.localModificationTime {
                 modified = Timestamps.iso8601(unixSeconds: local)
             }
-            let digest = state.error == nil ? (state.sha256 ?? entryDigests[index]) : nil
+            let digest = state.error == nil ? (state.sha256 ?? queueResults[index]?.sha256) : nil
             return IndexedEntry(
                 path: record.path, type: record.entryType, method: record.method,
                 compressedBytes: record.compressedSize, bytes: record.uncompressedSize, crc32: record.crc,

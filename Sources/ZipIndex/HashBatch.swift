@@ -7,6 +7,8 @@ final class HashBatch {
     private var chunk: Chunk?
     private var filled = 0
     private var items: [(index: Int, range: Range<Int>)] = []
+    /// The queue computes the CRC-32 of batched entries too (none is being extracted).
+    private var crcOnQueue = true
 
     init(pool: ChunkPool, hashing: Hashing) {
         self.pool = pool
@@ -14,8 +16,12 @@ final class HashBatch {
     }
 
     /// A chunk with `count` contiguous free bytes and where they start.
-    func reserve(_ count: Int) -> (chunk: Chunk, start: Int) {
+    func reserve(_ count: Int, crcOnQueue wanted: Bool) -> (chunk: Chunk, start: Int) {
         precondition(count <= pool.chunkSize, "batched entries are smaller than a chunk")
+        if wanted != crcOnQueue {
+            submit()
+            crcOnQueue = wanted
+        }
         if let chunk, pool.chunkSize - filled >= count { return (chunk, filled) }
         submit()
         let fresh = pool.acquire()
@@ -33,7 +39,7 @@ final class HashBatch {
     /// Sends the pending entries to the hashing queue and lets the chunk go.
     func submit() {
         guard let chunk else { return }
-        if !items.isEmpty { hashing.entries(chunk, items) }
+        if !items.isEmpty { hashing.entries(chunk, items, crc: crcOnQueue) }
         chunk.release()
         self.chunk = nil
         items.removeAll(keepingCapacity: true)

@@ -1,16 +1,23 @@
 import Crypto
 import Dispatch
 
-/// SHA-256 of the archive stream and of each entry's uncompressed bytes.
+/// SHA-256 of the archive stream and, on the second core, SHA-256 and CRC-32
+/// of entries' uncompressed bytes.
 ///
 /// In parallel mode the work runs on one serial queue, so the reading thread
-/// inflates the next chunk while this one is hashed (the two halves of the
-/// work take similar time, so a second core nearly doubles throughput). FIFO
-/// order on the queue keeps every hasher's input in stream order. Small entries
-/// are hashed inline: a queue hop costs more than hashing a few kilobytes.
+/// inflates the next chunk while this one is hashed. FIFO order on the queue
+/// keeps every hasher's input in stream order. Large entries stream chunk by
+/// chunk; small ones come in batches (`HashBatch`).
 final class Hashing: @unchecked Sendable {
-    /// Entries up to this size are hashed on the calling thread.
+    /// Entries up to this size are hashed in batches.
     static let inlineLimit: UInt64 = 64 * 1024
+
+    /// What the queue computed for one entry.
+    struct EntryResult: Sendable {
+        var sha256: String
+        /// Present when the CRC was left to the queue too.
+        var crc: UInt32?
+    }
 
     private let parallel: Bool
     private let queue = DispatchQueue(label: "export-collector.sha256", qos: .userInitiated)
@@ -18,20 +25,22 @@ final class Hashing: @unchecked Sendable {
     // Owned by `queue` in parallel mode, by the caller otherwise.
     private var archiveHasher = SHA256()
     private var entryHasher = SHA256()
-    private var entryDigests: [Int: String] = [:]
+    private var entryCRC: UInt32?
+    private var results: [Int: EntryResult] = [:]
 
     init(parallel: Bool) {
         self.parallel = parallel
     }
 
+    /// Runs `work` on the queue, or right here when not parallel.
+    private func perform(_ work: @escaping @Sendable () -> Void) {
+        if parallel { queue.async(execute: work) } else { work() }
+    }
+
     /// Hashes `range` of `chunk` into the archive digest; the chunk stays alive until done.
     func archive(_ chunk: Chunk, _ range: Range<Int>) {
-        guard parallel else {
-            archiveHasher.update(bufferPointer: chunk.bytes(range))
-            return
-        }
         chunk.retain()
-        queue.async {
+        perform {
             self.archiveHasher.update(bufferPointer: chunk.bytes(range))
             chunk.release()
         }
@@ -39,58 +48,51 @@ final class Hashing: @unchecked Sendable {
 
     /// Hashes bytes held in memory (central directory, tail) into the archive digest.
     func archive(_ bytes: [UInt8]) {
-        guard parallel else {
-            archiveHasher.update(data: bytes)
-            return
-        }
-        queue.async { self.archiveHasher.update(data: bytes) }
+        perform { self.archiveHasher.update(data: bytes) }
     }
 
-    func beginEntry() {
-        guard parallel else {
-            entryHasher = SHA256()
-            return
+    /// Starts a streamed entry; with `crc` the queue computes its CRC-32 as well.
+    func beginEntry(crc: Bool) {
+        perform {
+            self.entryHasher = SHA256()
+            self.entryCRC = crc ? 0 : nil
         }
-        queue.async { self.entryHasher = SHA256() }
     }
 
     func entry(_ chunk: Chunk, _ range: Range<Int>) {
-        guard parallel else {
-            entryHasher.update(bufferPointer: chunk.bytes(range))
-            return
-        }
         chunk.retain()
-        queue.async {
-            self.entryHasher.update(bufferPointer: chunk.bytes(range))
-            chunk.release()
-        }
-    }
-
-    /// One-shot digests of several small entries laid out in one chunk.
-    func entries(_ chunk: Chunk, _ items: [(index: Int, range: Range<Int>)]) {
-        chunk.retain()
-        queue.async {
-            for item in items {
-                self.entryDigests[item.index] = sha256Hex(chunk.bytes(item.range))
-            }
+        perform {
+            let bytes = chunk.bytes(range)
+            self.entryHasher.update(bufferPointer: bytes)
+            if let crc = self.entryCRC { self.entryCRC = crc32(crc, bytes) }
             chunk.release()
         }
     }
 
     func finishEntry(_ index: Int) {
-        guard parallel else {
-            entryDigests[index] = hexDigest(entryHasher.finalize())
-            return
+        perform {
+            self.results[index] = EntryResult(sha256: hexDigest(self.entryHasher.finalize()), crc: self.entryCRC)
         }
-        queue.async { self.entryDigests[index] = hexDigest(self.entryHasher.finalize()) }
     }
 
-    /// Waits for queued work and returns the archive digest and the entry digests by index.
-    func finish() -> (archive: String, entries: [Int: String]) {
-        if parallel {
-            return queue.sync { (hexDigest(archiveHasher.finalize()), entryDigests) }
+    /// One-shot digests (and CRCs, with `crc`) of small entries laid out in one chunk.
+    func entries(_ chunk: Chunk, _ items: [(index: Int, range: Range<Int>)], crc: Bool) {
+        chunk.retain()
+        perform {
+            for item in items {
+                let bytes = chunk.bytes(item.range)
+                self.results[item.index] = EntryResult(sha256: sha256Hex(bytes), crc: crc ? crc32(of: bytes) : nil)
+            }
+            chunk.release()
         }
-        return (hexDigest(archiveHasher.finalize()), entryDigests)
+    }
+
+    /// Waits for queued work and returns the archive digest and the entry results by index.
+    func finish() -> (archive: String, entries: [Int: EntryResult]) {
+        if parallel {
+            return queue.sync { (hexDigest(archiveHasher.finalize()), results) }
+        }
+        return (hexDigest(archiveHasher.finalize()), results)
     }
 
     /// Waits for queued work without producing digests (error paths).
