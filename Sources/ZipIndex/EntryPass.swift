@@ -53,6 +53,7 @@ final class EntryPass {
         self.directoryStart = directoryStart
         reader = SequentialReader(file: run.file, pool: run.readPool, hashing: run.hashing, tail: run.tail, end: directoryStart)
         batch = run.hashing.map { HashBatch(pool: run.outputPool, hashing: $0) }
+        run.hashing?.expectEntries(records.count)
         states = records.map { record in
             var state = EntryState(record: record)
             let (offset, overflow) = record.localHeaderOffset.addingReportingOverflow(base)
@@ -417,9 +418,10 @@ final class EntryPass {
 
     /// The entries, with what the hashing queue computed settled in: digests,
     /// and the CRC-32 comparisons left pending during the pass.
-    func entries(queueResults: [Int: Hashing.EntryResult]) -> [IndexedEntry] {
+    func entries(queueResults: [Hashing.EntryResult?]) -> [IndexedEntry] {
+        func result(_ index: Int) -> Hashing.EntryResult? { index < queueResults.count ? queueResults[index] : nil }
         for index in states.indices where states[index].crcPending {
-            let computed = queueResults[index]?.crc
+            let computed = result(index)?.crc
             if computed != states[index].record.crc {
                 if states[index].error == nil {
                     states[index].error = computed.map { crcMismatch($0, states[index].record) }
@@ -433,7 +435,7 @@ final class EntryPass {
             if record.extras.modificationTime == nil, let local = state.localModificationTime {
                 modified = Timestamps.iso8601(unixSeconds: local)
             }
-            let digest = state.error == nil ? (state.sha256 ?? queueResults[index]?.sha256) : nil
+            let digest = state.error == nil ? (state.sha256 ?? result(index)?.sha256) : nil
             return IndexedEntry(
                 path: record.path, type: record.entryType, method: record.method,
                 compressedBytes: record.compressedSize, bytes: record.uncompressedSize, crc32: record.crc,

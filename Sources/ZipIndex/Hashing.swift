@@ -26,10 +26,17 @@ final class Hashing: @unchecked Sendable {
     private var archiveHasher = SHA256()
     private var entryHasher = SHA256()
     private var entryCRC: UInt32?
-    private var results: [Int: EntryResult] = [:]
+    private var results: [EntryResult?]
 
-    init(parallel: Bool) {
+    /// - Parameter entryCount: how many entries results may be stored for.
+    init(parallel: Bool, entryCount: Int = 0) {
         self.parallel = parallel
+        results = Array(repeating: nil, count: entryCount)
+    }
+
+    /// Sizes the result table once the central directory has been read.
+    func expectEntries(_ count: Int) {
+        perform { self.results = Array(repeating: nil, count: count) }
     }
 
     /// Runs `work` on the queue, or right here when not parallel.
@@ -88,7 +95,7 @@ final class Hashing: @unchecked Sendable {
     }
 
     /// Waits for queued work and returns the archive digest and the entry results by index.
-    func finish() -> (archive: String, entries: [Int: EntryResult]) {
+    func finish() -> (archive: String, entries: [EntryResult?]) {
         if parallel {
             return queue.sync { (hexDigest(archiveHasher.finalize()), results) }
         }

@@ -79,7 +79,7 @@ final class IndexRun {
         }
         let digests = hashing?.finish()
         result.sha256 = digests?.archive
-        result.entries = pass.entries(queueResults: digests?.entries ?? [:])
+        result.entries = pass.entries(queueResults: digests?.entries ?? [])
         result.findings = archiveFindings + pass.findings(prependedBytes: directory.base)
         result.error = pass.archiveLimitError ?? pass.structuralError
     }
