@@ -1,4 +1,9 @@
+import Logging
 import ZipIndex
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `export-collector index`: verify one local archive, print its manifest or a
 /// summary, and say how it went in the exit status.
@@ -24,7 +29,16 @@ package struct IndexJob: Sendable {
 
     /// Indexes the archive and hands the manifest (or the summary) to `output` in pieces.
     package func run(output: ([UInt8]) -> Void) -> Outcome {
+        let logger = Logger(label: "export-collector.index")
+        let started = monotonicSeconds()
         let index = ZipIndexer.index(path: archivePath, options: options, extraction: extraction)
+        logger.debug("indexed archive", metadata: [
+            "path": "\(archivePath)",
+            "entries": "\(index.entryCount)",
+            "bytes": "\(index.bytes)",
+            "bytesRead": "\(index.bytesRead)",
+            "seconds": "\(((monotonicSeconds() - started) * 1000).rounded() / 1000)",
+        ])
         if json {
             ArchiveManifest.stream(index, emit: output)
         } else {
@@ -50,4 +64,10 @@ package struct IndexJob: Sendable {
         if status == .success, !index.isOK { status = .failures }
         return Outcome(index: index, errors: errors, status: status)
     }
+}
+
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

@@ -147,7 +147,8 @@ struct DataSink {
         case .directory(let components):
             try extractor.makeDirectory(components)
         case .symlink(let components):
-            guard !unsafeTarget, let target, let text = String(validating: target, as: UTF8.self) else { return }
+            // A NUL would cut the target short in symlinkat(2): such a link is not created.
+            guard !unsafeTarget, let target, !target.contains(0), let text = String(validating: target, as: UTF8.self) else { return }
             try extractor.makeSymlink(components, target: text)
         }
     }

@@ -30,26 +30,23 @@ enum Main {
             if error is ExitCode {
                 exit(code.rawValue)
             }
+            // One line, as every error of the tool: the parser's message may span lines.
             let message = ExportCollector.message(for: error)
-            Console.error("error: \(message)")
-            Console.error(ExportCollector.usageString(for: error))
+                .split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: " -") }
+                .filter { !$0.isEmpty }
+                .joined(separator: " ")
+            Console.error("error: \(message) (see 'export-collector --help')")
             exit(ExitStatus.usage.rawValue)
         }
     }
 }
 
-extension ExportCollector {
-    static func usageString(for error: any Error) -> String {
-        let full = fullMessage(for: error)
-        guard let usage = full.firstRange(of: "Usage:") else { return "" }
-        return String(full[usage.lowerBound...]).trimmingTrailingNewlines()
-    }
-}
-
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var result = self
-        while result.hasSuffix("\n") { result.removeLast() }
-        return result
+extension Substring {
+    func trimmingCharacters(in characters: String) -> String {
+        var text = self[...]
+        while let first = text.first, characters.contains(first) { text.removeFirst() }
+        while let last = text.last, characters.contains(last) { text.removeLast() }
+        return String(text)
     }
 }

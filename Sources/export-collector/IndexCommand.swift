@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collector
+import Logging
 import ZipIndex
 
 #if canImport(Glibc)
@@ -54,6 +55,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     func run() throws {
+        logging.bootstrap()
         var options = IndexOptions()
         options.sha256 = !noSha256
         options.maxEntries = maxEntries
@@ -72,21 +74,21 @@ struct IndexCommand: ParsableCommand {
 }
 
 /// `--log-level`, `--log-format`, `--no-progress`: common to every command.
+/// Log lines go to standard error; standard output carries results only.
 struct LoggingOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: LogLevelArgument = .info
+    var logLevel: Logger.Level = .info
 
-    @Option(help: "text or json.")
-    var logFormat: LogFormatArgument = .text
+    @Option(help: "text or json (JSON Lines on standard error).")
+    var logFormat: LogSetup.Format = .text
 
-    @Flag(help: "Do not draw progress on the terminal.")
+    @Flag(help: "Do not draw progress on the terminal (index draws none; accepted for scripts shared with run).")
     var noProgress = false
+
+    func bootstrap() {
+        LogSetup.bootstrap(level: logLevel, format: logFormat)
+    }
 }
 
-enum LogLevelArgument: String, ExpressibleByArgument, CaseIterable {
-    case trace, debug, info, notice, warning, error, critical
-}
-
-enum LogFormatArgument: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogSetup.Format: ExpressibleByArgument {}

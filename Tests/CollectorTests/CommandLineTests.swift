@@ -106,12 +106,28 @@ struct CommandLineTests {
         ["index", "x.zip", "--max-compression-ratio", "0"],
         ["index", "x.zip", "--include", "*.log"],
         ["index", "x.zip", "--bogus"],
+        ["index", "x.zip", "--log-level", "loud"],
         ["no-such-command"],
     ])
     func usageErrors(_ arguments: [String]) throws {
         let result = try Self.run(arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
         #expect(result.stderr.hasPrefix("error: "))
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+    }
+
+    @Test("--log-format json writes JSON Lines to stderr, never to stdout")
+    func jsonLogs() throws {
+        let result = try Self.run(["index", Self.corpus.appendingPathComponent("go-test.zip").path, "--json",
+                                   "--log-level", "debug", "--log-format", "json"])
+        #expect(result.status == 0)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] as? String == "debug")
+        }
+        #expect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) is [String: Any])
     }
 
     @Test("--help exits 0")
