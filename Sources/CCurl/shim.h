@@ -46,6 +46,29 @@ static inline CURLMcode ec_curl_multi_setopt_pointer(CURLM * _Nonnull m, CURLMop
     return curl_multi_setopt(m, o, v);
 }
 
+/* CURLOPT_HEADERFUNCTION has the same shape as the write callback:
+ * (buffer, size, nitems, userdata) -> bytes consumed. */
+typedef ec_curl_data_callback ec_curl_header_callback;
+
+static inline CURLcode ec_curl_easy_setopt_header_callback(CURL * _Nonnull h, ec_curl_header_callback _Nullable v) {
+    return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, v);
+}
+
+/* CURLOPT_XFERINFOFUNCTION: return non-zero to abort the transfer. */
+typedef int (*ec_curl_xferinfo_callback)(void * _Nullable, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+
+static inline CURLcode ec_curl_easy_setopt_xferinfo_callback(CURL * _Nonnull h, ec_curl_xferinfo_callback _Nullable v) {
+    return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, v);
+}
+
+/* CURLMsg carries its result in an anonymous union; read it in C. */
+static inline CURLcode ec_curl_msg_result(const CURLMsg * _Nonnull m) {
+    return m->data.result;
+}
+static inline int ec_curl_msg_is_done(const CURLMsg * _Nonnull m) {
+    return m->msg == CURLMSG_DONE;
+}
+
 /* CURLVERSION_NOW is a macro naming the newest struct layout; Swift cannot see it. */
 static inline curl_version_info_data * _Nullable ec_curl_version_info(void) {
     return curl_version_info(CURLVERSION_NOW);

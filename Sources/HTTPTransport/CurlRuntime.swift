@@ -43,20 +43,3 @@ package enum CurlRuntime {
         )
     }
 }
-
-/// A transport failure with the machine word manifests use.
-package struct TransportError: Error, Sendable, CustomStringConvertible {
-    package enum Kind: String, Sendable {
-        case curl
-    }
-
-    package var kind: Kind
-    package var message: String
-
-    package init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    package var description: String { message }
-}

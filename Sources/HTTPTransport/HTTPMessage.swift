@@ -1,0 +1,125 @@
+import Foundation
+
+/// One HTTP request, exactly as it goes on the wire.
+///
+/// The transport adds only what HTTP needs (`Host`, `Content-Length` of a
+/// body): no `Accept`, `Expect`, `Accept-Encoding`, `User-Agent` or
+/// `Content-Type` of its own, so the headers a signer covered are the ones sent.
+package struct HTTPRequest: Sendable {
+    package var method: String
+    /// Absolute `http`/`https` URL, already percent-encoded as it must be sent.
+    package var url: String
+    package var headers: [(name: String, value: String)]
+    /// A small body sent from memory (STS, JSON APIs); `nil` sends none.
+    package var body: [UInt8]?
+    /// Follow redirects within HTTP(S) (at most `maxRedirects`). Off by
+    /// default: S3 callers re-sign the request for the new location.
+    package var followRedirects: Bool
+    package var maxRedirects: Int
+
+    package init(
+        method: String = "GET",
+        url: String,
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8]? = nil,
+        followRedirects: Bool = false,
+        maxRedirects: Int = 5
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.followRedirects = followRedirects
+        self.maxRedirects = maxRedirects
+    }
+}
+
+/// The status line and headers of the final response.
+package struct HTTPResponseHead: Sendable {
+    package var status: Int
+    /// In the order received; names as the server spelled them.
+    package var headers: [(name: String, value: String)]
+
+    package init(status: Int, headers: [(name: String, value: String)]) {
+        self.status = status
+        self.headers = headers
+    }
+
+    /// The first value of the header `name`, compared case-insensitively.
+    package func value(forHeader name: String) -> String? {
+        let wanted = name.lowercased()
+        return headers.first { $0.name.lowercased() == wanted }?.value
+    }
+
+    /// `Content-Length` when the server sent a valid one.
+    package var contentLength: Int? {
+        value(forHeader: "Content-Length").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
+}
+
+/// Where a response body goes, chunk by chunk.
+///
+/// `receive` is called on the transport thread, in order, with bytes valid
+/// only during the call. Keep it quick (other transfers wait); throwing aborts
+/// the transfer and `execute` throws a `.sink` error carrying what was thrown
+/// (a `TransportError` thrown by a sink is passed on unchanged).
+package protocol HTTPBodySink: AnyObject, Sendable {
+    func receive(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+/// The clocks of one transfer.
+package struct HTTPTimeouts: Sendable {
+    /// Time allowed to resolve, connect and finish the TLS handshake.
+    package var connect: Duration
+    /// A transfer is stalled when fewer than `stallBytesPerSecond` bytes per
+    /// second move for `stallTime` (whole seconds; zero disables the check).
+    package var stallBytesPerSecond: Int
+    package var stallTime: Duration
+    /// Overall deadline of the transfer, body included; `nil` for none.
+    package var deadline: Duration?
+
+    package init(
+        connect: Duration = .seconds(10),
+        stallBytesPerSecond: Int = 1,
+        stallTime: Duration = .seconds(30),
+        deadline: Duration? = nil
+    ) {
+        self.connect = connect
+        self.stallBytesPerSecond = stallBytesPerSecond
+        self.stallTime = stallTime
+        self.deadline = deadline
+    }
+}
+
+/// Settings of one `HTTPClient` (one multi handle, one connection cache).
+package struct HTTPClientConfiguration: Sendable {
+    /// Connections kept open per host (`CURLMOPT_MAX_HOST_CONNECTIONS`);
+    /// transfers beyond it wait for a free connection.
+    package var maxConnectionsPerHost: Int
+    /// Idle connections the cache keeps (`CURLMOPT_MAXCONNECTS`).
+    package var maxCachedConnections: Int
+    /// CA bundle for peer verification; `nil` uses the system store.
+    /// Defaults to `AWS_CA_BUNDLE` from the environment.
+    package var caBundlePath: String?
+    /// Offer HTTP/2 over TLS (`CURL_HTTP_VERSION_2TLS`); HTTP/1.1 otherwise.
+    package var allowHTTP2: Bool
+
+    package init(
+        maxConnectionsPerHost: Int = 16,
+        maxCachedConnections: Int = 32,
+        caBundlePath: String? = HTTPClientConfiguration.environmentCABundle(),
+        allowHTTP2: Bool = true
+    ) {
+        self.maxConnectionsPerHost = maxConnectionsPerHost
+        self.maxCachedConnections = maxCachedConnections
+        self.caBundlePath = caBundlePath
+        self.allowHTTP2 = allowHTTP2
+    }
+
+    /// `AWS_CA_BUNDLE` when set and non-empty.
+    package static func environmentCABundle() -> String? {
+        guard let value = getenv("AWS_CA_BUNDLE") else { return nil }
+        let path = String(cString: value)
+        return path.isEmpty ? nil : path
+    }
+}
