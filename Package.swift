@@ -41,6 +41,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // SigV4 signing and presigning; no networking, no curl.
+        .target(
+            name: "AWSSigning",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         // libcurl wrapper; transfers arrive with the AWS plumbing issue.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         .target(
@@ -64,6 +69,7 @@ let package = Package(
             name: "ZipIndexTests",
             dependencies: ["ZipIndex", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "ZipIndex"]),
     ]
