@@ -70,7 +70,10 @@ let package = Package(
             dependencies: ["ZipIndex", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
-        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"]),
+        .testTarget(
+            name: "HTTPTransportTests",
+            dependencies: ["HTTPTransport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "ZipIndex"]),
     ]
 )
