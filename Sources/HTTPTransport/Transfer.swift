@@ -169,8 +169,9 @@ final class Transfer {
 
     func receiveHeaderLine(_ raw: UnsafeRawBufferPointer) {
         guard head == nil else { return } // trailers after the body
-        var line = Substring(String(decoding: raw, as: UTF8.self))
-        while let last = line.last, last == "\r" || last == "\n" { line.removeLast() }
+        var length = raw.count
+        while length > 0, raw[length - 1] == 0x0A || raw[length - 1] == 0x0D { length -= 1 }
+        let line = Substring(String(decoding: UnsafeRawBufferPointer(rebasing: raw[..<length]), as: UTF8.self))
         if line.hasPrefix("HTTP/") {
             headerLines.removeAll(keepingCapacity: true) // a new response (1xx, redirect, proxy)
         } else if line.isEmpty {
