@@ -309,6 +309,23 @@ struct HTTPClientTests {
         #expect(error?.description.contains("SECRETVALUE") == false)
     }
 
+    @Test("HTTPS verifies the peer: refused without its CA, accepted with it as the CA bundle")
+    func tlsVerification() async throws {
+        let server = try server()
+        let request = HTTPRequest(url: server.tlsURL("/fixed"))
+        let strict = try HTTPClient(configuration: .init(caBundlePath: nil))
+        let error = await transportError { () async throws(TransportError) in try await strict.data(request) }
+        #expect(error?.kind == .tls, "\(String(describing: error))")
+        #expect(error.map(RetryClassifier.classify) == .notRetryable)
+
+        let trusting = try HTTPClient(configuration: .init(caBundlePath: server.certificatePath))
+        let (head, body) = try await trusting.data(request)
+        #expect(head.status == 200)
+        #expect(String(decoding: body, as: UTF8.self) == "hello, world\n")
+        let (_, echoed) = try await trusting.data(HTTPRequest(method: "POST", url: server.tlsURL("/echo"), body: [1, 2, 3]))
+        #expect(try decodeEcho(echoed).body == "010203")
+    }
+
     @Test("shutdown is idempotent and fails transfers in progress and later calls")
     func shutdown() async throws {
         let client = try HTTPClient()

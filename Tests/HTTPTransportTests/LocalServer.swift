@@ -8,6 +8,11 @@ final class LocalServer: Sendable {
     @TaskLocal static var current: LocalServer?
 
     let port: Int
+    /// The same routes over TLS, with a certificate for 127.0.0.1 signed by
+    /// nobody but itself (`certificatePath`).
+    let tlsPort: Int
+    let certificatePath: String
+    private let directory: URL
     private let process: Process
     private let stdin: Pipe
 
@@ -15,15 +20,24 @@ final class LocalServer: Sendable {
 
     func url(_ path: String) -> String { base + path }
 
+    func tlsURL(_ path: String) -> String { "https://127.0.0.1:\(tlsPort)" + path }
+
     static func start() throws -> LocalServer {
-        let script = FileManager.default.temporaryDirectory
-            .appendingPathComponent("httptransport-server-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).py")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("httptransport-server-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let script = directory.appendingPathComponent("server.py")
         try serverScript.write(to: script, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: script) }
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        try run("openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", certificate,
+        ])
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
+        process.arguments = ["python3", script.path, certificate, key]
         let stdin = Pipe()
         let stdout = Pipe()
         process.standardInput = stdin
@@ -38,19 +52,35 @@ final class LocalServer: Sendable {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        guard let text = String(data: line, encoding: .utf8),
-              let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let ports = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        guard ports.count == 2 else {
             process.terminate()
             process.waitUntilExit()
-            throw ServerError(message: "python3 test server did not report a port (exit status \(process.isRunning ? -1 : Int(process.terminationStatus)))")
+            try? FileManager.default.removeItem(at: directory)
+            throw ServerError(message: "python3 test server did not report its ports (exit status \(Int(process.terminationStatus)))")
         }
-        return LocalServer(port: port, process: process, stdin: stdin)
+        return LocalServer(ports: (ports[0], ports[1]), certificatePath: certificate, directory: directory, process: process, stdin: stdin)
     }
 
-    private init(port: Int, process: Process, stdin: Pipe) {
-        self.port = port
+    private init(ports: (Int, Int), certificatePath: String, directory: URL, process: Process, stdin: Pipe) {
+        (port, tlsPort) = ports
+        self.certificatePath = certificatePath
+        self.directory = directory
         self.process = process
         self.stdin = stdin
+    }
+
+    private static func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ServerError(message: "\(tool) failed with exit status \(process.terminationStatus)")
+        }
     }
 
     /// Stops the server: closing its stdin ends it; SIGKILL if it lingers.
@@ -62,6 +92,7 @@ final class LocalServer: Sendable {
             kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
     }
 
     struct ServerError: Error, CustomStringConvertible {
@@ -70,7 +101,7 @@ final class LocalServer: Sendable {
     }
 
     static let serverScript = #"""
-import hashlib, json, os, socket, sys, threading, time
+import hashlib, json, os, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs
 
@@ -124,8 +155,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(size))
             self.send_header("X-Content-SHA256", pattern_sha256(size))
             self.end_headers()
-            for chunk in pattern(size):
-                self.wfile.write(chunk)
+            if self.command != "HEAD":
+                for chunk in pattern(size):
+                    self.wfile.write(chunk)
         elif path.startswith("/status/"):
             status = int(path.rsplit("/", 1)[1])
             code = query.get("code", "SomeError")
@@ -196,8 +228,13 @@ class Server(ThreadingHTTPServer):
 
 def main():
     server = Server(("127.0.0.1", 0), Handler)
-    print(server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    tls = Server(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[1], sys.argv[2])
+    tls.socket = context.wrap_socket(tls.socket, server_side=True)
+    threading.Thread(target=tls.serve_forever, daemon=True).start()
+    print(server.server_address[1], tls.server_address[1], flush=True)
     # The test process holds our stdin: when it goes away, so do we.
     sys.stdin.read()
     os._exit(0)
