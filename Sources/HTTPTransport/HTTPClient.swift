@@ -51,6 +51,8 @@ package final class HTTPClient: Sendable {
             flag.cancel()
             loop.cancel(id)
         }
+        // The client must outlive the transfer: its deinit stops the loop.
+        withExtendedLifetime(self) {}
         return try result.get()
     }
 
