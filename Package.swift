@@ -48,11 +48,25 @@ let package = Package(
         ),
         // libcurl wrapper; transfers arrive with the AWS plumbing issue.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
+        // The credential provider chain (environment, shared files, STS, web
+        // identity, container, IMDS) on the transport above.
+        .target(name: "AWSCredentials", dependencies: ["AWSSigning", "HTTPTransport"]),
+        // s3:// URIs, addressing, GetObject with resume, HeadObject, ListObjectsV2.
+        .target(
+            name: "S3",
+            dependencies: [
+                "AWSCredentials", "AWSSigning", "HTTPTransport", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "Collector",
             dependencies: [
                 "ZipIndex",
                 "HTTPTransport",
+                "AWSCredentials",
+                "AWSSigning",
+                "S3",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -60,6 +74,7 @@ let package = Package(
             name: "export-collector",
             dependencies: [
                 "Collector",
+                "S3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -70,11 +85,15 @@ let package = Package(
             dependencies: ["ZipIndex", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
+        .testTarget(name: "AWSCredentialsTests", dependencies: ["AWSCredentials", "AWSSigning", "HTTPTransport"]),
         .testTarget(
             name: "HTTPTransportTests",
             dependencies: ["HTTPTransport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "ZipIndex"]),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: ["Collector", "ZipIndex", .product(name: "Crypto", package: "swift-crypto")]
+        ),
     ]
 )
 

@@ -6,20 +6,24 @@ import Glibc
 #endif
 
 /// The command line: parses options and hands the work to `Collector`.
-struct ExportCollector: ParsableCommand {
+struct ExportCollector: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-collector",
         abstract: "Collect, verify and index the files Amazon GameLift Streams exports after stream sessions.",
-        subcommands: [IndexCommand.self]
+        subcommands: [IndexCommand.self, FetchCommand.self, PresignCommand.self]
     )
 }
 
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try ExportCollector.parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = ExportCollector.exitCode(for: error)
             // Help and version requests exit 0; every usage problem exits 2 as

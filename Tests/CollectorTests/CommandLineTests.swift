@@ -30,8 +30,9 @@ struct CommandLineTests {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], wrapper: [String] = []) throws -> Run {
+    static func run(_ arguments: [String], wrapper: [String] = [], environment: [String: String]? = nil) throws -> Run {
         let process = Process()
+        if let environment { process.environment = environment }
         if wrapper.isEmpty {
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments

@@ -1,0 +1,348 @@
+import AWSSigning
+import Crypto
+import Foundation
+import HTTPTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a download is of: an object (signed requests) or a URL used as is
+/// (presigned or public).
+package enum DownloadSource: Sendable, CustomStringConvertible {
+    case object(S3URI)
+    case url(String)
+
+    package var description: String {
+        switch self {
+        case .object(let uri): uri.description
+        case .url(let url): redactedURL(url)
+        }
+    }
+}
+
+/// What `fetch --json` reports.
+package struct DownloadReport: Sendable {
+    package var bytes: UInt64
+    package var sha256: String
+    package var etag: String?
+    package var versionID: String?
+    package var attempts: Int
+    /// Bytes already on disk from an earlier, interrupted transfer.
+    package var resumedBytes: UInt64
+    /// The full-object checksum S3 returned and we verified (`CRC32`, …), if any.
+    package var verifiedChecksum: String?
+    /// The single-part ETag was the MD5 of the bytes and it matched.
+    package var verifiedMD5: Bool
+}
+
+/// When to try again, decided by the caller (the standard retry mode).
+package typealias RetryDecision = @Sendable (_ error: S3Error, _ attempt: Int) async -> Bool
+
+extension S3Client {
+    /// Downloads to `destination` through `destination.part`, renamed only when
+    /// complete and verified. A `.part` left by an earlier run is resumed with
+    /// `Range` and `If-Match` on the ETag recorded beside it; an object replaced
+    /// since (`412`) restarts from zero. Content length, the full-object checksum
+    /// S3 returns and the MD5 of a single-part ETag are checked.
+    package func download(_ source: DownloadSource, to destination: String,
+                          retry: RetryDecision) async throws(S3Error) -> DownloadReport {
+        let partPath = destination + ".part"
+        let etagPath = destination + ".part.etag"
+        var knownETag = FileManager.default.fileExists(atPath: partPath) ? readSmallFile(etagPath) : nil
+        var attempts = 0
+        var redirected = false
+        while true {
+            attempts += 1
+            let offset: UInt64 = knownETag == nil ? 0 : fileSize(partPath)
+            do throws(S3Error) {
+                var report = try await attempt(source, partPath: partPath, etagPath: etagPath, offset: offset, etag: knownETag)
+                // resumedBytes is the final attempt's start: bytes not fetched again.
+                report.attempts = attempts
+                guard rename(partPath, destination) == 0 else {
+                    throw S3Error(.io, "cannot move \(partPath) to \(destination): \(String(cString: strerror(errno)))")
+                }
+                unlink(etagPath)
+                return report
+            } catch {
+                if error.code == "RegionRedirect", !redirected {
+                    // Signed again for the bucket's own region; not a failure.
+                    redirected = true
+                    attempts -= 1
+                    continue
+                }
+                if error.kind == .changed {
+                    // The object was replaced: what is on disk belongs to the old one.
+                    unlink(partPath)
+                    unlink(etagPath)
+                    knownETag = nil
+                } else {
+                    knownETag = readSmallFile(etagPath)
+                }
+                guard await retry(error, attempts) else { throw error }
+            }
+        }
+    }
+
+    private func attempt(_ source: DownloadSource, partPath: String, etagPath: String, offset: UInt64,
+                         etag: String?) async throws(S3Error) -> DownloadReport {
+        var headers: [(name: String, value: String)] = []
+        if offset > 0, let etag {
+            headers.append((name: "Range", value: "bytes=\(offset)-"))
+            headers.append((name: "If-Match", value: etag))
+        }
+        let request: HTTPRequest
+        let what: String
+        switch source {
+        case .object(let uri):
+            // Unsigned x-amz-* headers are refused on presigned URLs, so only here.
+            headers.append((name: "x-amz-checksum-mode", value: "ENABLED"))
+            request = try await signedRequest(method: "GET", bucket: uri.bucket, key: uri.key, headers: headers)
+            what = "GET \(uri)"
+        case .url(let url):
+            request = HTTPRequest(method: "GET", url: url, headers: headers)
+            what = "GET \(redactedURL(url))"
+        }
+        let sink = try DownloadSink(path: partPath, etagPath: etagPath, offset: offset)
+        defer { sink.close() }
+        let head: HTTPResponseHead
+        do {
+            head = try await http.execute(request, timeouts: timeouts) { head in try sink.begin(head) }
+        } catch {
+            if error.kind == .sink, let s3 = error.underlying as? S3Error { throw s3 }
+            throw S3Error(transport: error, what: what)
+        }
+        if let failure = sink.failure(head: head, what: what) {
+            if case .object(let uri) = source, learnRegion(bucket: uri.bucket, head: head, body: sink.errorBody) {
+                throw S3Error(.service, "\(what): bucket is in region \(region(of: uri.bucket)); signing again", code: "RegionRedirect")
+            }
+            throw failure
+        }
+        return try sink.finish(what: what)
+    }
+}
+
+/// Receives the body into the `.part` file and checks it as it goes.
+/// Touched on the transport thread during the transfer, then read by the caller.
+final class DownloadSink: HTTPBodySink, @unchecked Sendable {
+    private let path: String
+    private let etagPath: String
+    private var descriptor: Int32
+    private var offset: UInt64
+    private var written: UInt64 = 0
+    private var sha = SHA256()
+    private var md5 = Insecure.MD5()
+    private var checksum: RunningChecksum?
+    private var expectedChecksum: String?
+    private(set) var head: HTTPResponseHead?
+    private(set) var errorBody: [UInt8] = []
+    private var expectedTotal: UInt64?
+    private var etag: String?
+    private var verifyMD5 = false
+
+    init(path: String, etagPath: String, offset: UInt64) throws(S3Error) {
+        self.path = path
+        self.etagPath = etagPath
+        self.offset = offset
+        descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw S3Error(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        // Bytes already on disk are hashed again once: a hash state cannot be saved.
+        if offset > 0 { try rehashExisting(offset) }
+    }
+
+    func close() {
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+            descriptor = -1
+        }
+    }
+
+    /// Called with the status and headers, before any body byte.
+    func begin(_ head: HTTPResponseHead) throws -> (any HTTPBodySink)? {
+        self.head = head
+        guard head.status == 200 || head.status == 206 else {
+            return ErrorBodySink(owner: self)
+        }
+        if head.status == 200, offset > 0 {
+            // The server sent the whole object after all: start the file again.
+            try restart()
+        }
+        if head.status == 206 {
+            guard let range = head.value(forHeader: "Content-Range"), let parsed = parseContentRange(range), parsed.start == offset else {
+                throw S3Error(.service, "partial response does not start at byte \(offset)")
+            }
+            expectedTotal = parsed.total
+        } else {
+            expectedTotal = head.contentLength.map(UInt64.init)
+        }
+        etag = head.value(forHeader: "ETag")
+        if let etag { try? Data(etag.utf8).write(to: URL(fileURLWithPath: etagPath)) }
+        for algorithm in ChecksumAlgorithm.allCases {
+            if let value = head.value(forHeader: algorithm.header), !value.contains("-") {
+                let type = head.value(forHeader: "x-amz-checksum-type")?.uppercased()
+                if type == nil || type == "FULL_OBJECT" {
+                    checksum = RunningChecksum(algorithm)
+                    expectedChecksum = value
+                    break
+                }
+            }
+        }
+        let encryption = head.value(forHeader: "x-amz-server-side-encryption")?.lowercased() ?? ""
+        let customerKey = head.value(forHeader: "x-amz-server-side-encryption-customer-algorithm") != nil
+        if let etag, !etag.contains("-"), !encryption.hasPrefix("aws:kms"), !customerKey,
+           etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).count == 32 {
+            verifyMD5 = true
+        }
+        return self
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + written) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw S3Error(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+        written += UInt64(bytes.count)
+        sha.update(bufferPointer: bytes)
+        md5.update(bufferPointer: bytes)
+        checksum?.update(bytes)
+    }
+
+    fileprivate func collectError(_ bytes: UnsafeRawBufferPointer) {
+        if errorBody.count < 64 << 10 { errorBody.append(contentsOf: bytes.prefix(64 << 10 - errorBody.count)) }
+    }
+
+    func failure(head: HTTPResponseHead, what: String) -> S3Error? {
+        guard head.status != 200, head.status != 206 else { return nil }
+        return S3Error.fromResponse(status: head.status, body: errorBody,
+                                    requestID: head.value(forHeader: "x-amz-request-id"), what: what)
+    }
+
+    func finish(what: String) throws(S3Error) -> DownloadReport {
+        let total = offset + written
+        if let expectedTotal, total != expectedTotal {
+            throw S3Error(.truncated, "\(what): received \(total) of \(expectedTotal) bytes")
+        }
+        guard ftruncate(descriptor, off_t(total)) == 0, fsync(descriptor) == 0 else {
+            throw S3Error(.io, "cannot finish \(path): \(String(cString: strerror(errno)))")
+        }
+        var verified: String?
+        if let checksum, let expectedChecksum {
+            let actual = checksum.base64()
+            guard actual == expectedChecksum else {
+                throw S3Error(.checksum, "\(what): \(checksum.algorithm.rawValue) of the data is \(actual), S3 says \(expectedChecksum)")
+            }
+            verified = checksum.algorithm.rawValue
+        }
+        var md5OK = false
+        if verifyMD5, let etag {
+            let expected = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
+            let actual = md5.finalize().map { String(format: "%02x", $0) }.joined()
+            guard actual == expected else {
+                throw S3Error(.checksum, "\(what): MD5 of the data is \(actual), the ETag says \(expected)")
+            }
+            md5OK = true
+        }
+        let digest = sha.finalize().map { String(format: "%02x", $0) }.joined()
+        return DownloadReport(bytes: total, sha256: digest, etag: etag, versionID: head?.value(forHeader: "x-amz-version-id"),
+                              attempts: 1, resumedBytes: offset, verifiedChecksum: verified, verifiedMD5: md5OK)
+    }
+
+    private func restart() throws {
+        offset = 0
+        written = 0
+        sha = SHA256()
+        md5 = Insecure.MD5()
+        guard ftruncate(descriptor, 0) == 0 else {
+            throw S3Error(.io, "cannot truncate \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func rehashExisting(_ count: UInt64) throws(S3Error) {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var position: UInt64 = 0
+        let reader = open(path, O_RDONLY | O_CLOEXEC)
+        guard reader >= 0 else { throw S3Error(.io, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(reader) }
+        while position < count {
+            let want = Int(min(UInt64(buffer.count), count - position))
+            let n = buffer.withUnsafeMutableBytes { pread(reader, $0.baseAddress!, want, off_t(position)) }
+            guard n > 0 else { throw S3Error(.io, "cannot read \(path) at \(position)") }
+            buffer.withUnsafeBytes { raw in
+                let slice = UnsafeRawBufferPointer(rebasing: raw[0 ..< n])
+                sha.update(bufferPointer: slice)
+                md5.update(bufferPointer: slice)
+            }
+            position += UInt64(n)
+        }
+    }
+}
+
+/// Takes the (small) error body of a non-2xx response.
+private final class ErrorBodySink: HTTPBodySink, @unchecked Sendable {
+    let owner: DownloadSink
+    init(owner: DownloadSink) { self.owner = owner }
+    func receive(_ bytes: UnsafeRawBufferPointer) throws { owner.collectError(bytes) }
+}
+
+/// `bytes START-END/TOTAL`.
+func parseContentRange(_ value: String) -> (start: UInt64, end: UInt64, total: UInt64?)? {
+    let trimmed = value.trimmingCharacters(in: .whitespaces)
+    guard trimmed.hasPrefix("bytes ") else { return nil }
+    let spec = trimmed.dropFirst(6)
+    let parts = spec.split(separator: "/", maxSplits: 1)
+    guard parts.count == 2 else { return nil }
+    let bounds = parts[0].split(separator: "-", maxSplits: 1)
+    guard bounds.count == 2, let start = UInt64(bounds[0]), let end = UInt64(bounds[1]) else { return nil }
+    return (start, end, UInt64(parts[1]))
+}
+
+func fileSize(_ path: String) -> UInt64 {
+    var info = stat()
+    return stat(path, &info) == 0 ? UInt64(info.st_size) : 0
+}
+
+func readSmallFile(_ path: String) -> String? {
+    guard let data = FileManager.default.contents(atPath: path), data.count < 4096 else { return nil }
+    let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return text.isEmpty ? nil : text
+}
+
+extension S3Client {
+    /// The standard retry mode for downloads: throttling, 5xx, broken or
+    /// stalled connections and a replaced object are tried again, with jittered
+    /// backoff, within `policy.maxAttempts` and the shared quota.
+    package static func retryDecision(policy: RetryPolicy, quota: RetryQuota) -> RetryDecision {
+        { error, attempt in
+            guard attempt < policy.maxAttempts, !Task.isCancelled,
+                  quota.acquire(for: retryClass(error)) != nil else { return false }
+            do {
+                try await policy.sleep(policy.delay(beforeRetry: attempt - 1))
+            } catch {
+                return false
+            }
+            return true
+        }
+    }
+
+    static func retryClass(_ error: S3Error) -> RetryClass {
+        switch error.kind {
+        case .throttled: return .throttling
+        case .server, .truncated, .changed: return .transient
+        case .transport:
+            switch error.code {
+            case "timeout", "stalled": return .timeout
+            case "connect", "dns", "network", "truncated": return .transient
+            default: return .notRetryable
+            }
+        default:
+            return RetryClassifier.classify(status: error.status ?? 0, errorCode: error.code)
+        }
+    }
+}
