@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Collector", "ZipIndex", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Collector", "ZipIndex", "S3", "HTTPTransport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

@@ -104,7 +104,7 @@ _seaweedfs_launch() {
     -master.port="$master" -master.port.grpc=$((master + 10000)) -master.peers=none
     -master.volumeSizeLimitMB=64 -master.telemetry=false
     -volume.port="$volume" -volume.port.grpc=$((volume + 10000))
-    -volume.max=16 -volume.preStopSeconds=0
+    -volume.max=${SEAWEEDFS_VOLUME_MAX:-16} -volume.preStopSeconds=0
     -filer -filer.port="$filer" -filer.port.grpc=$((filer + 10000))
     -s3 -s3.port="$s3" -s3.port.grpc=$((s3 + 10000))
     -s3.config="$dir/identities.json"
