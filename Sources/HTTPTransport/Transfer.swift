@@ -32,6 +32,8 @@ final class Transfer {
 
     /// Header lines of the response block being received.
     private var headerLines: [(name: String, value: String)] = []
+    /// The protocol of the status line (`HTTP/1.1`, `HTTP/2`).
+    private var httpVersion = "HTTP/1.1"
     private(set) var head: HTTPResponseHead?
     private var sink: (any HTTPBodySink)?
     /// The error a callback stopped the transfer with; wins over curl's code.
@@ -174,6 +176,7 @@ final class Transfer {
         let line = Substring(String(decoding: UnsafeRawBufferPointer(rebasing: raw[..<length]), as: UTF8.self))
         if line.hasPrefix("HTTP/") {
             headerLines.removeAll(keepingCapacity: true) // a new response (1xx, redirect, proxy)
+            httpVersion = String(line.prefix { $0 != " " })
         } else if line.isEmpty {
             return
         } else if line.first == " " || line.first == "\t" {
@@ -208,7 +211,7 @@ final class Transfer {
             failure = TransportError(.curl, "\(describe()): reading the response code failed: \(curlText(code))", curlCode: Int(code.rawValue))
             return false
         }
-        let head = HTTPResponseHead(status: status, headers: headerLines)
+        let head = HTTPResponseHead(status: status, headers: headerLines, httpVersion: httpVersion)
         self.head = head
         headerLines = []
         do {
