@@ -160,7 +160,8 @@ struct CredentialProviderTests {
         let started = Date()
         let provider = InstanceMetadataCredentials(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(port)"], http: http)
         #expect(try await provider.credentials() == nil)
-        #expect(Date().timeIntervalSince(started) < 3)
+        // Refused at once on loopback; the bound leaves room for a loaded CI machine.
+        #expect(Date().timeIntervalSince(started) < 6)
     }
 
     @Test("temporary credentials are cached and refreshed before expiry, once for many callers")
