@@ -105,9 +105,8 @@ package struct HTTPClientConfiguration: Sendable {
     /// Defaults to `AWS_CA_BUNDLE` from the environment.
     package var caBundlePath: String?
     /// Offer HTTP/2 over TLS (`CURL_HTTP_VERSION_2TLS`); HTTP/1.1 otherwise.
-    /// Off by default: concurrent streams multiplexed on one HTTP/2 connection
-    /// stall in the transport loop (found against nghttpd; see HTTP2Tests), and
-    /// S3 speaks HTTP/1.1 only.
+    /// Off by default: with eight transfers multiplexed on one connection a
+    /// stream still stalls (four work; see HTTP2Tests), and S3 speaks HTTP/1.1.
     package var allowHTTP2: Bool
 
     package init(

@@ -80,6 +80,9 @@ final class Transfer {
         try check(ec_curl_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"), "CURLOPT_REDIR_PROTOCOLS_STR")
         let version = configuration.allowHTTP2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1
         try check(ec_curl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(version)), "CURLOPT_HTTP_VERSION")
+        // Wait for an HTTP/2 connection being set up rather than racing to open
+        // more: without it concurrent transfers to one host stalled (HTTP2Tests).
+        try check(ec_curl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1), "CURLOPT_PIPEWAIT")
         try check(ec_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1), "CURLOPT_SSL_VERIFYPEER")
         try check(ec_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2), "CURLOPT_SSL_VERIFYHOST")
         if let ca = configuration.caBundlePath {
