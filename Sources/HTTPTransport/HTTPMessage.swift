@@ -105,8 +105,9 @@ package struct HTTPClientConfiguration: Sendable {
     /// Defaults to `AWS_CA_BUNDLE` from the environment.
     package var caBundlePath: String?
     /// Offer HTTP/2 over TLS (`CURL_HTTP_VERSION_2TLS`); HTTP/1.1 otherwise.
-    /// Off by default: with eight transfers multiplexed on one connection a
-    /// stream still stalls (four work; see HTTP2Tests), and S3 speaks HTTP/1.1.
+    /// Off by default: transfers multiplexed on one connection still stall at
+    /// times (seen against nghttpd, more often with eight than with four at
+    /// once), and S3 speaks HTTP/1.1.
     package var allowHTTP2: Bool
 
     package init(

@@ -102,17 +102,19 @@ struct DataSink {
     }
 
     /// Free space for inflate to write into.
-    mutating func outputBuffer() -> (chunk: Chunk, space: UnsafeMutableRawBufferPointer) {
+    mutating func outputBuffer() -> UnsafeMutableRawBufferPointer {
         if batch != nil, let current {
-            return (current, UnsafeMutableRawBufferPointer(rebasing: current.storage[filled ..< batchStart + batchCapacity]))
+            return UnsafeMutableRawBufferPointer(rebasing: current.storage[filled ..< batchStart + batchCapacity])
         }
-        if current == nil || filled == run.outputPool.chunkSize {
-            flush()
-            current = run.outputPool.acquire()
-            filled = 0
-            hashedUpTo = 0
+        if let current, filled < run.outputPool.chunkSize {
+            return UnsafeMutableRawBufferPointer(rebasing: current.storage[filled...])
         }
-        return (current!, UnsafeMutableRawBufferPointer(rebasing: current!.storage[filled...]))
+        flush()
+        let fresh = run.outputPool.acquire()
+        current = fresh
+        filled = 0
+        hashedUpTo = 0
+        return UnsafeMutableRawBufferPointer(rebasing: fresh.storage[...])
     }
 
     mutating func commitOutput(_ written: Int) {
@@ -165,8 +167,8 @@ struct DataSink {
     private mutating func take(_ bytes: UnsafeRawBufferPointer) {
         if !crcDeferred { crc = crc32(crc, bytes) }
         produced += UInt64(bytes.count)
-        if target != nil, target!.count < Self.maximumTargetLength {
-            target!.append(contentsOf: bytes.prefix(Self.maximumTargetLength - target!.count))
+        if let kept = target?.count, kept < Self.maximumTargetLength {
+            target?.append(contentsOf: bytes.prefix(Self.maximumTargetLength - kept))
         }
         if case .file(_, let file) = extraction, ioError == nil {
             do throws(EntryFailure) { try file.write(bytes) } catch { ioError = error }

@@ -64,10 +64,8 @@ final class EntryPass {
 
     func perform() throws(ArchiveFailure) {
         planEntries()
-        let order = states.indices.filter { states[$0].offset != nil }
-            .sorted { (states[$0].offset!, $0) < (states[$1].offset!, $1) }
-        for index in order {
-            try visit(index)
+        for (index, offset) in placedInOffsetOrder() {
+            try visit(index, at: offset)
         }
         batch?.submit()
         resolveSymlinks()
@@ -142,12 +140,9 @@ final class EntryPass {
     /// of overlapping files, or two records naming one local header). The extent
     /// used is the smallest the local header allows, so no false alarm is raised.
     private func markOverlaps() {
-        let placed = states.indices.filter { states[$0].offset != nil }
-            .sorted { (states[$0].offset!, $0) < (states[$1].offset!, $1) }
         var furthestEnd: UInt64 = 0
         var furthestOwner: Int?
-        for index in placed {
-            let offset = states[index].offset!
+        for (index, offset) in placedInOffsetOrder() {
             if let owner = furthestOwner, offset < furthestEnd {
                 states[index].fail(EntryFailure(.format, "data overlaps entry #\(owner + 1) (\(states[owner].record.path)); not decoded"))
                 states[index].flag(.overlappingEntries, "local header at \(offset) lies inside entry #\(owner + 1) (\(states[owner].record.path))")
@@ -189,10 +184,15 @@ final class EntryPass {
         }
     }
 
+    /// Entries with a usable local header offset, in file order (ties by index).
+    private func placedInOffsetOrder() -> [(index: Int, offset: UInt64)] {
+        states.indices.compactMap { index in states[index].offset.map { (index, $0) } }
+            .sorted { ($0.offset, $0.index) < ($1.offset, $1.index) }
+    }
+
     // MARK: The pass
 
-    private func visit(_ index: Int) throws(ArchiveFailure) {
-        let offset = states[index].offset!
+    private func visit(_ index: Int, at offset: UInt64) throws(ArchiveFailure) {
         if offset < reader.position {
             // The previous entry's real extent (local extra field, data descriptor) reached this header.
             if !states[index].skipData {
@@ -202,7 +202,7 @@ final class EntryPass {
             return
         }
         try reader.skip(to: offset)
-        guard let local = try readLocalHeader(index) else { return }
+        guard let local = try readLocalHeader(index, at: offset) else { return }
         let record = states[index].record
         let dataStart = reader.position
         let (dataEnd, overflow) = dataStart.addingReportingOverflow(record.compressedSize)
@@ -222,7 +222,7 @@ final class EntryPass {
     }
 
     /// Reads and cross-checks the local header (APPNOTE 4.3.7) against the central record.
-    private func readLocalHeader(_ index: Int) throws(ArchiveFailure) -> ExtraFields? {
+    private func readLocalHeader(_ index: Int, at offset: UInt64) throws(ArchiveFailure) -> ExtraFields? {
         let record = states[index].record
         guard let fixed = try reader.read(30) else {
             states[index].failStructure(EntryFailure(.format, "local header runs into the central directory"))
@@ -232,7 +232,7 @@ final class EntryPass {
             ($0.le32(0), $0.le16(6), $0.le16(8), $0.le32(14), $0.le32(18), $0.le32(22), Int($0.le16(26)), Int($0.le16(28)))
         }
         guard signature == Signature.localFileHeader else {
-            states[index].failStructure(EntryFailure(.format, "no local file header at offset \(states[index].offset!)"))
+            states[index].failStructure(EntryFailure(.format, "no local file header at offset \(offset)"))
             return nil
         }
         guard let variable = try reader.read(nameLength + extraLength) else {
@@ -352,8 +352,7 @@ final class EntryPass {
                     inflater.setInput(chunk.bytes(range))
                 }
             }
-            let output = sink.outputBuffer()
-            let (status, written) = inflater.inflate(into: output.space)
+            let (status, written) = inflater.inflate(into: sink.outputBuffer())
             sink.commitOutput(written)
             if sink.produced > record.uncompressedSize {
                 return EntryFailure(.sizeMismatch, "data inflates to more than the \(record.uncompressedSize) bytes the central directory declares; stopped")
@@ -406,8 +405,7 @@ final class EntryPass {
     }
 
     private func descriptorCutShort(_ index: Int, at offset: UInt64) {
-        let runsPastFile = directoryStart >= run.file.size - min(run.file.size, 22)
-        states[index].fail(EntryFailure(.truncated, "data descriptor at \(offset) is cut short by the \(runsPastFile ? "end of the file" : "central directory")"))
+        states[index].fail(EntryFailure(.truncated, "data descriptor at \(offset) runs past the entry data (into the central directory at \(directoryStart))"))
     }
 
     // MARK: Results

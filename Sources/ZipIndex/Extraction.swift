@@ -51,8 +51,8 @@ final class Extractor {
     }
 
     func beginFile(_ components: [String], mode: UInt32?) throws(EntryFailure) -> ExtractedFile {
+        guard let name = components.last else { throw EntryFailure(.io, "cannot extract an entry with no name") }
         let parent = try openDirectory(Array(components.dropLast()), create: true)
-        let name = components.last!
         let temporary = ".\(name).ec-\(getpid())-\(UInt32.random(in: 0 ... .max)).tmp"
         let permissions = mode_t((mode ?? 0o644) & 0o777 | 0o600)
         let fd = openat(parent, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
@@ -65,9 +65,9 @@ final class Extractor {
     }
 
     func makeSymlink(_ components: [String], target: String) throws(EntryFailure) {
+        guard let name = components.last else { throw EntryFailure(.io, "cannot extract a symlink with no name") }
         let parent = try openDirectory(Array(components.dropLast()), create: true)
         defer { close(parent) }
-        let name = components.last!
         let temporary = ".\(name).ec-\(getpid())-\(UInt32.random(in: 0 ... .max)).tmp"
         guard symlinkat(target, parent, temporary) == 0 else {
             throw EntryFailure(.io, "cannot create symlink \(components.joined(separator: "/")): \(systemError())")

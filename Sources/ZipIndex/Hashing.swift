@@ -9,7 +9,7 @@ import Dispatch
 /// keeps every hasher's input in stream order. Large entries stream chunk by
 /// chunk; small ones come in batches (`HashBatch`).
 final class Hashing: @unchecked Sendable {
-    /// Entries up to this size are hashed in batches.
+    /// Entries up to this size are hashed in batches (`HashBatch`).
     static let inlineLimit: UInt64 = 64 * 1024
 
     /// What the queue computed for one entry.

@@ -39,9 +39,10 @@ final class SequentialReader {
         if cursor == chunkCount {
             guard try refill() else { return nil }
         }
+        guard let chunk else { return nil }
         let count = Int(min(UInt64(chunkCount - cursor), limit))
         defer { cursor += count }
-        return (chunk!, cursor ..< cursor + count)
+        return (chunk, cursor ..< cursor + count)
     }
 
     /// Copies exactly `count` bytes (headers, descriptors); `nil` when `end` comes first.
