@@ -59,9 +59,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Ordered JSON values: a writer for manifests people diff, a parser
+        // that keeps key order and reports where a document is malformed.
+        .target(name: "OrderedJSON"),
+        // Amazon GameLift Streams' REST-JSON API: sessions, pagination, errors,
+        // the process-wide request rate limit.
+        .target(
+            name: "GameLiftStreams",
+            dependencies: ["AWSCredentials", "AWSSigning", "HTTPTransport", "OrderedJSON"]
+        ),
         .target(
             name: "Collector",
             dependencies: [
+                "OrderedJSON",
+                "GameLiftStreams",
                 "ZipIndex",
                 "HTTPTransport",
                 "AWSCredentials",
@@ -74,6 +85,7 @@ let package = Package(
             name: "export-collector",
             dependencies: [
                 "Collector",
+                "GameLiftStreams",
                 "S3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,8 +103,12 @@ let package = Package(
             dependencies: ["HTTPTransport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
+            name: "GameLiftStreamsTests",
+            dependencies: ["GameLiftStreams", "OrderedJSON", "AWSCredentials", "AWSSigning", "HTTPTransport"]
+        ),
+        .testTarget(
             name: "CollectorTests",
-            dependencies: ["Collector", "ZipIndex", "S3", "HTTPTransport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Collector", "OrderedJSON", "ZipIndex", "S3", "HTTPTransport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

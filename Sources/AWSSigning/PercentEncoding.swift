@@ -4,9 +4,9 @@
 ///
 /// SigV4, "Create a canonical request": every byte except the unreserved
 /// characters `A-Z a-z 0-9 - . _ ~` is written as `%XY` with upper-case hex.
-enum PercentEncoding {
+package enum PercentEncoding {
     /// Whether `byte` is an RFC 3986 unreserved character.
-    static func isUnreserved(_ byte: UInt8) -> Bool {
+    package static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"),
              UInt8(ascii: "a")...UInt8(ascii: "z"),
@@ -22,7 +22,7 @@ enum PercentEncoding {
 
     /// Encodes every byte that is not unreserved; with `keepingSlash`, `/` stays
     /// literal too (the path form).
-    static func encode(_ bytes: some Sequence<UInt8>, keepingSlash: Bool = false) -> String {
+    package static func encode(_ bytes: some Sequence<UInt8>, keepingSlash: Bool = false) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 3)
         for byte in bytes {
@@ -38,13 +38,13 @@ enum PercentEncoding {
     }
 
     /// Encodes the UTF-8 bytes of `string`.
-    static func encode(_ string: String, keepingSlash: Bool = false) -> String {
+    package static func encode(_ string: String, keepingSlash: Bool = false) -> String {
         encode(string.utf8, keepingSlash: keepingSlash)
     }
 
     /// Decodes `%XY` escapes into bytes. A `%` not followed by two hex digits is
     /// kept as a literal `%`; `+` is kept as `+` (it is not a space in SigV4).
-    static func decode(_ string: Substring) -> [UInt8] {
+    package static func decode(_ string: Substring) -> [UInt8] {
         let bytes = Array(string.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

@@ -41,7 +41,7 @@ package struct AWSSettings: Sendable {
         let addressing = options.addressingStyle
             ?? settings["s3.addressing_style"].flatMap(S3AddressingStyle.init(rawValue:)) ?? .auto
         let gameLift = options.endpointURL ?? env("AWS_ENDPOINT_URL_GAMELIFTSTREAMS") ?? env("AWS_ENDPOINT_URL")
-            ?? settings["endpoint_url"]
+            ?? settings["gameliftstreams.endpoint_url"] ?? settings["endpoint_url"]
         return AWSSettings(
             region: region, explicitProfile: options.profile, profile: profile,
             s3Endpoint: try s3URL.map { url throws(S3Error) in try S3Endpoint(url: url, style: addressing) },

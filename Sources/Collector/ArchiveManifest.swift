@@ -1,3 +1,4 @@
+import OrderedJSON
 import ZipIndex
 
 /// The archive manifest of CONTRACTS.md ("Archive manifest").

@@ -1,3 +1,4 @@
+import OrderedJSON
 import AWSCredentials
 import HTTPTransport
 import Logging

@@ -1,3 +1,4 @@
+import OrderedJSON
 import Logging
 
 /// Log lines go to standard error, as text for people or JSON Lines for log

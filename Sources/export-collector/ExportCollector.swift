@@ -10,7 +10,7 @@ struct ExportCollector: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-collector",
         abstract: "Collect, verify and index the files Amazon GameLift Streams exports after stream sessions.",
-        subcommands: [IndexCommand.self, FetchCommand.self, PresignCommand.self]
+        subcommands: [ListCommand.self, FetchCommand.self, PresignCommand.self, IndexCommand.self]
     )
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Collector
+import OrderedJSON
 @testable import ZipIndex
 
 /// The executable as scripts use it: exit codes, JSON on stdout, one error line each on stderr.
