@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Collector", "OrderedJSON", "ZipIndex", "S3", "HTTPTransport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Collector", "GameLiftStreams", "OrderedJSON", "ZipIndex", "S3", "HTTPTransport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

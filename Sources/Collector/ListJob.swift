@@ -52,6 +52,7 @@ package struct ListJob: Sendable {
                 for try await session in sequence { sessions.append(session) }
             } catch {
                 let place = [error.operation, error.subject].compactMap { $0 }.joined(separator: " ")
+                if let detail = error.detail { logger.debug("the service said more", metadata: ["detail": "\(detail)"]) }
                 return Outcome(items: sessions.count, resumeToken: nil,
                                errors: ["error: cannot list stream sessions (\(place)): \(error.reason)"],
                                status: error.kind == .invalidArgument ? .usage : .cannotProceed)

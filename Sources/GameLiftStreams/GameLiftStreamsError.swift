@@ -43,6 +43,9 @@ package struct GameLiftStreamsError: Error, Sendable, CustomStringConvertible {
     package var requestID: String?
     /// Attempts made, retries included.
     package var attempts: Int = 1
+    /// More of the service's message than fits on the error line (the
+    /// canonical request a signature error shows), for debug logs.
+    package var detail: String?
 
     package init(_ kind: Kind, operation: String, subject: String? = nil, code: String? = nil, message: String,
                  status: Int? = nil, requestID: String? = nil) {
@@ -104,6 +107,16 @@ package struct GameLiftStreamsError: Error, Sendable, CustomStringConvertible {
             .map { full in full.split(separator: "#").last.map(String.init) ?? full }
         let code = headerCode.flatMap { $0.isEmpty ? nil : $0 } ?? bodyCode
         var message = document?["message"]?.stringValue ?? document?["Message"]?.stringValue ?? ""
+        // Error lines are one line each. A signature error's message goes on,
+        // after a blank line, with the canonical request and string to sign
+        // the service expected: useful when debugging a signer, noise in a
+        // batch job's log, so only the first paragraph is kept.
+        var detail: String?
+        if let blank = message.firstRange(of: "\n\n") {
+            detail = String(message[blank.upperBound...])
+            message = String(message[..<blank.lowerBound])
+        }
+        message = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters() }.joined(separator: " ")
         if message.isEmpty {
             message = document == nil && !body.isEmpty
                 ? "HTTP \(status) with a body that is not JSON (\(body.count) bytes)"
@@ -124,7 +137,18 @@ package struct GameLiftStreamsError: Error, Sendable, CustomStringConvertible {
         case (_, 404): kind = .notFound
         default: kind = .service
         }
-        return GameLiftStreamsError(kind, operation: operation, subject: subject, code: code, message: message,
-                                    status: status, requestID: head.value(forHeader: "x-amzn-RequestId"))
+        var error = GameLiftStreamsError(kind, operation: operation, subject: subject, code: code, message: message,
+                                         status: status, requestID: head.value(forHeader: "x-amzn-RequestId"))
+        error.detail = detail
+        return error
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        var text = self
+        while text.first?.isWhitespace == true { text.removeFirst() }
+        while text.last?.isWhitespace == true { text.removeLast() }
+        return String(text)
     }
 }

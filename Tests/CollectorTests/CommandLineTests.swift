@@ -31,10 +31,17 @@ struct CommandLineTests {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], wrapper: [String] = [], environment: [String: String]? = nil) throws -> Run {
+    /// Runs the binary (or `executable` when given) and collects its output;
+    /// waits at most `timeout` seconds, then kills it, so a hang fails the test
+    /// instead of stalling the suite.
+    static func run(_ arguments: [String], wrapper: [String] = [], executable: String? = nil,
+                    environment: [String: String]? = nil, stdin: String? = nil, timeout: Double = 300) throws -> Run {
         let process = Process()
         if let environment { process.environment = environment }
-        if wrapper.isEmpty {
+        if let executable {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else if wrapper.isEmpty {
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments
         } else {
@@ -43,14 +50,54 @@ struct CommandLineTests {
         }
         let out = Pipe()
         let err = Pipe()
+        let input = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+        if let stdin {
+            // Written from another thread: a large input must not block while
+            // the child fills its output pipe.
+            let writer = input.fileHandleForWriting
+            Thread.detachNewThread {
+                writer.write(Data(stdin.utf8))
+                try? writer.close()
+            }
+        }
+        let collected = Collected()
+        let group = DispatchGroup()
+        for (pipe, isError) in [(out, false), (err, true)] {
+            group.enter()
+            Thread.detachNewThread {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                collected.set(data, error: isError)
+                group.leave()
+            }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        _ = group.wait(timeout: .now() + 5)
+        let (stdout, stderr) = collected.get()
+        return Run(status: process.isRunning ? -1 : process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                    stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stdout = Data()
+        private var stderr = Data()
+
+        func set(_ data: Data, error: Bool) {
+            lock.withLock { if error { stderr = data } else { stdout = data } }
+        }
+
+        func get() -> (Data, Data) {
+            lock.withLock { (stdout, stderr) }
+        }
     }
 
     @Test("the binary is built")
