@@ -17,15 +17,21 @@ package enum Console {
         write(line.hasSuffix("\n") ? line : line + "\n", to: 2)
     }
 
+    /// Text for standard error as it is (a progress line rewritten with `\r`).
+    package static func errorRaw(_ text: String) {
+        write(text, to: 2)
+    }
+
     private static func write(_ text: String, to descriptor: Int32) {
         var text = text
         text.withUTF8 { write(UnsafeRawBufferPointer($0), to: descriptor) }
     }
 
     private static func write(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) {
+        guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
-            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            let n = Glibc.write(descriptor, base + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 return
