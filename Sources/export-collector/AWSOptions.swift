@@ -17,6 +17,11 @@ struct AWSOptions: ParsableArguments {
     @Option(help: "auto, path or virtual: auto uses path style for IP or localhost endpoints and dotted bucket names.")
     var s3AddressingStyle: S3AddressingStyle?
 
+    /// The options as the settings' command-line layer.
+    var commandLine: AWSSettings.CommandLine {
+        .init(region: region, profile: profile, endpointURL: endpointURL, addressingStyle: s3AddressingStyle)
+    }
+
     func settings() throws -> AWSSettings {
         do throws(S3Error) {
             return try AWSSettings.resolve(
