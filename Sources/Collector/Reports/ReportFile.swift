@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A report file written atomically: bytes go to a temp file in the same
+/// folder (so the rename cannot cross file systems) and the temp file is
+/// renamed over the final name only once complete. A reader, or a CI job that
+/// uploads the folder, never sees half a report, and a failed run leaves the
+/// previous report in place.
+///
+/// Writes are buffered and flushed a megabyte at a time, so the CSV and JSON
+/// Lines of 500,000 entries stream to disk instead of growing one string.
+final class ReportFile {
+    let path: String
+    private let temporaryPath: String
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private static let flushThreshold = 1 << 20
+
+    init(path: String) throws(ReportError) {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        // Hidden and unique: `report` skips dot-files in sessions/, and two
+        // writers of the same folder never share a temp file.
+        var tag = SystemRandomNumberGenerator()
+        temporaryPath = "\(folder).\(name).tmp-\(getpid())-\(String(tag.next() as UInt32, radix: 16))"
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .write(path: path, reason: Self.lastError()) }
+        buffer.reserveCapacity(Self.flushThreshold + 65_536)
+    }
+
+    deinit {
+        // Not committed (an error on the way): leave nothing behind.
+        if descriptor >= 0 {
+            close(descriptor)
+            unlink(temporaryPath)
+        }
+    }
+
+    func write(_ text: String) throws(ReportError) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    func write(bytes: [UInt8]) throws(ReportError) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    /// Appends through a closure that writes straight into the buffer
+    /// (JSON serialisation without an intermediate string).
+    func append(_ body: (inout [UInt8]) -> Void) throws(ReportError) {
+        body(&buffer)
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    private func flush() throws(ReportError) {
+        var failure: String?
+        buffer.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var done = 0
+            while done < bytes.count {
+                let written = Glibc.write(descriptor, base + done, bytes.count - done)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = Self.lastError()
+                    return
+                }
+                done += written
+            }
+        }
+        if let failure { throw .write(path: path, reason: failure) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, closes and renames the temp file over `path`.
+    func commit() throws(ReportError) {
+        try flush()
+        let closed = close(descriptor)
+        descriptor = -1
+        guard closed == 0 else {
+            let reason = Self.lastError()
+            unlink(temporaryPath)
+            throw .write(path: path, reason: reason)
+        }
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = Self.lastError()
+            unlink(temporaryPath)
+            throw .write(path: path, reason: reason)
+        }
+    }
+
+    /// Writes a whole small file at once (the run manifest, the summary).
+    static func write(_ text: String, to path: String) throws(ReportError) {
+        let file = try ReportFile(path: path)
+        try file.write(text)
+        try file.commit()
+    }
+
+    static func lastError() -> String {
+        String(cString: strerror(errno))
+    }
+}
