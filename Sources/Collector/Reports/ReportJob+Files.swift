@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The few file operations `report` needs, in POSIX terms so each failure has
+/// its errno text (`No such file or directory`, `Permission denied`).
+extension ReportJob {
+    struct FileError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func requireDirectory(_ path: String) throws(ReportError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .read(path: path, reason: ReportFile.lastError()) }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw .read(path: path, reason: "not a folder") }
+    }
+
+    /// The `*.json` files of `sessions/`, sorted bytewise; dot-files (temp
+    /// files of a writer at work) are left out.
+    static func manifestNames(in folder: String) throws(ReportError) -> [String] {
+        try requireDirectory(folder)
+        guard let stream = opendir(folder) else { throw .read(path: folder, reason: ReportFile.lastError()) }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix("."), name.hasSuffix(".json"), name.count > 5 else { continue }
+            names.append(name)
+        }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    static func readFile(_ path: String) throws(FileError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileError(description: "cannot open: \(ReportFile.lastError())") }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw FileError(description: "cannot read: \(ReportFile.lastError())") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw FileError(description: "not a regular file") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(info.st_size) + 1)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileError(description: "cannot read: \(ReportFile.lastError())")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+        return bytes
+    }
+}

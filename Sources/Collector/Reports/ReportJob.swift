@@ -1,0 +1,128 @@
+import Logging
+import OrderedJSON
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `export-collector report DIR`: rebuilds `DIR/manifest.json` and the
+/// reports from the session manifests in `DIR/sessions/` alone, so an output
+/// folder can be re-reported after a change of this tool, a merge of shards
+/// or a hand edit, without AWS.
+package struct ReportJob: Sendable {
+    package var directory: String
+    package var formats: Set<ReportFormat>
+    package var json: Bool
+    /// The run manifest's `generatedAt`; now when `nil`.
+    package var generatedAt: String?
+
+    package init(directory: String, formats: Set<ReportFormat> = Set(ReportFormat.allCases), json: Bool, generatedAt: String? = nil) {
+        self.directory = directory
+        self.formats = formats
+        self.json = json
+        self.generatedAt = generatedAt
+    }
+
+    package struct Outcome: Sendable {
+        /// The rebuilt run manifest (`nil` when the folder could not be read).
+        package var run: JSONValue?
+        /// One line each for standard error: `warning: skipped sessions/x.json: <why>`, `error: ...`.
+        package var messages: [String]
+        package var status: ExitStatus
+    }
+
+    package func run(output: ([UInt8]) -> Void) -> Outcome {
+        let logger = Logger(label: "export-collector.report")
+        let started = monotonicSeconds()
+        let folder = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let sessionsFolder = folder + "/sessions"
+        let names: [String]
+        do {
+            try Self.requireDirectory(folder.isEmpty ? "/" : folder)
+            names = try Self.manifestNames(in: sessionsFolder)
+        } catch {
+            return Outcome(run: nil, messages: ["error: \(error)"], status: .cannotProceed)
+        }
+
+        var manifests: [JSONValue] = []
+        var skipped: [RunManifest.SkippedManifest] = []
+        var owners: [String: String] = [:]
+        for name in names {
+            let file = "sessions/" + name
+            let manifest: JSONValue
+            do {
+                manifest = try JSONParser.parse(try Self.readFile(sessionsFolder + "/" + name))
+            } catch let error as JSONParseError {
+                skipped.append(.init(file: file, reason: "not valid JSON: \(error)"))
+                continue
+            } catch {
+                skipped.append(.init(file: file, reason: "\(error)"))
+                continue
+            }
+            if let problem = Self.problem(in: manifest) {
+                skipped.append(.init(file: file, reason: problem))
+                continue
+            }
+            let sessionId = manifest["sessionId"]?.stringValue ?? ""
+            if let owner = owners[sessionId] {
+                skipped.append(.init(file: file, reason: "session \(sessionId) is already in \(owner)"))
+                continue
+            }
+            owners[sessionId] = file
+            manifests.append(manifest)
+        }
+        let parsed = monotonicSeconds()
+
+        let sessions = ReportSession.sorted(manifests)
+        let run = RunManifest.build(sorted: sessions, generatedAt: generatedAt ?? ReportTime.now(), skippedManifests: skipped)
+        var messages = skipped.map { "warning: skipped \($0.file): \($0.reason)" }
+        do {
+            try ReportFile.write(run.serialized(pretty: true), to: folder + "/manifest.json")
+            try ReportWriter.write(run: run, sorted: sessions, to: folder, formats: formats)
+        } catch {
+            messages.append("error: \(error)")
+            return Outcome(run: run, messages: messages, status: .cannotProceed)
+        }
+        logger.debug("rebuilt the run manifest and reports", metadata: [
+            "directory": "\(folder)",
+            "sessions": "\(sessions.count)",
+            "skipped": "\(skipped.count)",
+            "readSeconds": "\(((parsed - started) * 1000).rounded() / 1000)",
+            "writeSeconds": "\(((monotonicSeconds() - parsed) * 1000).rounded() / 1000)",
+        ])
+
+        let totals = run["totals"] ?? .null
+        if json {
+            output(Array(totals.serialized(pretty: true).utf8))
+        } else {
+            let written = (["manifest.json"] + ReportFormat.allCases.filter(formats.contains).map(\.fileName)).joined(separator: ", ")
+            let counts = ReportTotals(run: run, sessions: sessions)
+            var line = "\(counts.sessions) session\(counts.sessions == 1 ? "" : "s"): \(counts.collected) collected, \(counts.failed) failed, "
+            line += "\(counts.exportFailed) export failed, \(counts.skipped) skipped; \(ReportText.bytes(counts.archiveBytes)) in \(counts.entries) entries"
+            if !skipped.isEmpty { line += "; \(skipped.count) manifest\(skipped.count == 1 ? "" : "s") skipped" }
+            output(Array("\(line)\nwrote \(written) in \(folder)\n".utf8))
+        }
+        return Outcome(run: run, messages: messages, status: skipped.isEmpty ? .success : .failures)
+    }
+
+    /// Why a session manifest cannot be reported, or `nil` when it can. Only
+    /// what identifies and classifies a session is required; every other
+    /// member may be missing or null (reports read them liberally).
+    package static func problem(in manifest: JSONValue) -> String? {
+        guard manifest.objectMembers != nil else { return "not a JSON object (\(manifest.typeName))" }
+        if let version = manifest["schemaVersion"], version != .null, version.intValue != 1 {
+            return "schemaVersion \(version.serialized(pretty: false)) is not 1, the version this tool reads"
+        }
+        guard let sessionId = manifest["sessionId"]?.stringValue, !sessionId.isEmpty else {
+            return "no sessionId"
+        }
+        let statuses = ["collected", "failed", "skipped", "export_failed"]
+        guard let status = manifest["status"]?.stringValue else { return "no status" }
+        guard statuses.contains(status) else {
+            return "status \"\(ReportText.visible(status))\" is not one of \(statuses.joined(separator: ", "))"
+        }
+        return nil
+    }
+}
