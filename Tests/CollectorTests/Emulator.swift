@@ -19,8 +19,8 @@ final class Emulator: @unchecked Sendable {
     private let input = Pipe()
 
     /// - Parameters: the seed's shape (`gamelift_seed.py`'s options).
-    init(sessions: Int = 1000, groups: Int = 3, seedNumber: Int = 42, bucket: String = "exports") throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ec-gls-\(UUID().uuidString.prefix(8))")
+    convenience init(sessions: Int = 1000, groups: Int = 3, seedNumber: Int = 42, bucket: String = "exports") throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ec-gls-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let seedPath = folder.appendingPathComponent("seed.json").path
         let scripts = CommandLineTests.repositoryRoot.appendingPathComponent("scripts/testing")
@@ -31,11 +31,19 @@ final class Emulator: @unchecked Sendable {
         guard generator.status == 0 else {
             throw EmulatorError(description: "gamelift_seed.py failed (is the test venv on PATH? run scripts/test): \(generator.stderr)")
         }
-        seed = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: seedPath))))
+        try self.init(seedFile: seedPath, folder: folder)
+    }
 
+    /// An emulator serving `seedFile`, accepting its default key pair and `extraKeys`.
+    init(seedFile: String, folder: URL, extraKeys: [(access: String, secret: String)] = []) throws {
+        self.folder = folder
+        seed = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: seedFile))))
+        let scripts = CommandLineTests.repositoryRoot.appendingPathComponent("scripts/testing")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scripts.appendingPathComponent("gamelift_emulator.py").path, "--seed", seedPath,
-                             "--region", Self.region, "--access-key", Self.accessKey, "--secret-key", Self.secretKey]
+        var arguments = ["python3", scripts.appendingPathComponent("gamelift_emulator.py").path, "--seed", seedFile,
+                         "--region", Self.region, "--access-key", Self.accessKey, "--secret-key", Self.secretKey]
+        for key in extraKeys { arguments += ["--access-key", key.access, "--secret-key", key.secret] }
+        process.arguments = arguments
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
