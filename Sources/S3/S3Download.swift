@@ -53,6 +53,7 @@ extension S3Client {
         var knownETag = FileManager.default.fileExists(atPath: partPath) ? readSmallFile(etagPath) : nil
         var attempts = 0
         var redirected = false
+        var restartedAfterRange = false
         while true {
             attempts += 1
             let offset: UInt64 = knownETag == nil ? 0 : fileSize(partPath)
@@ -69,6 +70,18 @@ extension S3Client {
                 if error.code == "RegionRedirect", !redirected {
                     // Signed again for the bucket's own region; not a failure.
                     redirected = true
+                    attempts -= 1
+                    continue
+                }
+                // 416 to `Range: bytes=N-`: the `.part` already holds every
+                // byte (a run killed between the last byte and the rename) or
+                // the object shrank. Either way start again from zero, once,
+                // without spending an attempt.
+                if error.status == 416, offset > 0, !restartedAfterRange {
+                    restartedAfterRange = true
+                    unlink(partPath)
+                    unlink(etagPath)
+                    knownETag = nil
                     attempts -= 1
                     continue
                 }

@@ -151,6 +151,16 @@ struct FetchTests {
         let second = try #require(try JSONSerialization.jsonObject(with: Data(restarted.stdout.utf8)) as? [String: Any])
         #expect(second["resumedBytes"] as? Int == 0)
         #expect(try Self.sha256(target) == (try Self.sha256(reference)))
+
+        // A .part that already holds every byte (killed before the rename): S3
+        // answers 416 to the range; the download starts again and completes.
+        try whole.write(to: URL(fileURLWithPath: target + ".part"))
+        try Data((put["etag"] as! String).utf8).write(to: URL(fileURLWithPath: target + ".part.etag"))
+        try FileManager.default.removeItem(atPath: target)
+        let complete = try Self.fetch(source, to: target, environment: try Self.clientEnvironment())
+        #expect(complete.status == 0, "\(complete.stderr)")
+        #expect(try Self.sha256(target) == (try Self.sha256(reference)))
+        #expect(!FileManager.default.fileExists(atPath: target + ".part"))
     }
 
     @Test("a wrong secret: exit 3, one clear line, no secret in it")
