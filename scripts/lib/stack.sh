@@ -19,6 +19,9 @@
 #                           DIR/collected
 #         DIR/seed.json, DIR/expected.json  (pipeline_fixture.py)
 #         DIR/gls.log       the emulator's output
+#       DIR/pipeline.json is written last: a harness that runs
+#       `scripts/local-stack pipeline DIR` in the background waits for it (DIR/env
+#       appears earlier, when SeaweedFS is up but not yet seeded).
 #   stack_stop
 #       the emulator (stdin closed, then SIGTERM, a bounded wait, SIGKILL),
 #       then seaweedfs_stop. Callers register it: trap stack_stop EXIT
