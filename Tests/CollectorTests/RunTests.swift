@@ -1,0 +1,321 @@
+import Foundation
+import OrderedJSON
+import Testing
+@testable import Collector
+
+/// The local stack of one end-to-end test: SeaweedFS (started by
+/// `scripts/test`, `EC_S3_*`) seeded by `scripts/testing/pipeline_fixture.py`
+/// with sessions and their archives, and a GameLift Streams emulator listing
+/// them; the expected outcome of every session in `expected.json`.
+final class PipelineStack: @unchecked Sendable {
+    let folder: URL
+    let emulator: Emulator
+    let expected: JSONValue
+    let s3: [String: String]
+
+    init(sessions: Int = 30, groups: Int = 2, seed: Int = 1, archiveMB: Double = 0.2) throws {
+        s3 = try FetchTests.stack()
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ec-run-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let fixture = try CommandLineTests.run(
+            ["python3", Self.script("pipeline_fixture.py"), "--out", folder.path, "--sessions", String(sessions),
+             "--groups", String(groups), "--seed", String(seed), "--archive-mb", String(archiveMB), "--region", Emulator.region],
+            executable: "/usr/bin/env", environment: ProcessInfo.processInfo.environment, timeout: 300)
+        guard fixture.status == 0 else { throw EmulatorError(description: "pipeline_fixture.py failed: \(fixture.stderr)") }
+        expected = try JSONParser.parse(Array(try Data(contentsOf: folder.appendingPathComponent("expected.json"))))
+        emulator = try Emulator(seedFile: folder.appendingPathComponent("seed.json").path, folder: folder.appendingPathComponent("gls"),
+                                extraKeys: [(s3["EC_S3_ACCESS_KEY"] ?? "", s3["EC_S3_SECRET_KEY"] ?? "")])
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        emulator.stop()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    static func script(_ name: String) -> String {
+        CommandLineTests.repositoryRoot.appendingPathComponent("scripts/testing/\(name)").path
+    }
+
+    /// Credentials and endpoints of both services.
+    var environment: [String: String] {
+        var environment = emulator.environment(secret: s3["EC_S3_SECRET_KEY"] ?? "")
+        environment["AWS_ACCESS_KEY_ID"] = s3["EC_S3_ACCESS_KEY"]
+        environment["AWS_ENDPOINT_URL_S3"] = s3["EC_S3_ENDPOINT"]
+        return environment
+    }
+
+    var streamGroups: [String] { expected["streamGroups"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+
+    /// Writes a pipeline.json (extra members merged over the defaults) and returns its path.
+    func config(output: URL, _ extra: [(String, JSONValue)] = [], source: [(String, JSONValue)] = [],
+                download: [(String, JSONValue)] = [], index: [(String, JSONValue)] = []) throws -> String {
+        let document = JSONValue.object([
+            ("region", .string(Emulator.region)),
+            ("source", .object([("streamGroups", .array(streamGroups.map { .string($0) }))] + source)),
+            ("download", .object([("concurrency", .int(4))] + download)),
+            ("index", .object(index)),
+            ("output", .object([("dir", .string(output.path))])),
+        ] + extra)
+        let path = folder.appendingPathComponent("pipeline-\(UUID().uuidString.prefix(6)).json").path
+        try document.serialized().write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func run(_ arguments: [String], timeout: Double = 300) throws -> CommandLineTests.Run {
+        try CommandLineTests.run(["run", "--no-progress"] + arguments, environment: environment, timeout: timeout)
+    }
+
+    func replace(_ sessionID: String) throws {
+        let result = try CommandLineTests.run(["python3", Self.script("pipeline_fixture.py"), "--out", folder.path, "--replace", sessionID],
+                                              executable: "/usr/bin/env", environment: ProcessInfo.processInfo.environment)
+        guard result.status == 0 else { throw EmulatorError(description: "pipeline_fixture.py --replace failed: \(result.stderr)") }
+    }
+
+    func reloadExpected() throws -> JSONValue {
+        try JSONParser.parse(Array(try Data(contentsOf: folder.appendingPathComponent("expected.json"))))
+    }
+}
+
+/// Reads every file under `folder`, relative path → bytes.
+func snapshot(_ folder: URL) -> [String: Data] {
+    var files: [String: Data] = [:]
+    let base = folder.path.count + 1
+    if let walker = FileManager.default.enumerator(atPath: folder.path) {
+        for case let relative as String in walker {
+            let path = folder.path + "/" + relative
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files[String(path.dropFirst(base))] = FileManager.default.contents(atPath: path)
+            }
+        }
+    }
+    return files
+}
+
+@Suite("export-collector run (end to end on the local stack)", .serialized)
+struct RunTests {
+    static func manifest(_ folder: URL, _ sessionID: String) throws -> JSONValue {
+        try JSONParser.parse(Array(try Data(contentsOf: folder.appendingPathComponent("sessions/\(sessionID).json"))))
+    }
+
+    /// Every listed session has the outcome expected.json names: status, error
+    /// stage and kind, archive and entry SHA-256s against the uploaded bytes.
+    static func checkOutcomes(_ output: URL, expected: JSONValue, key: String = "expect") throws {
+        let sessions = try #require(expected["sessions"]?.objectMembers)
+        for (id, session) in sessions {
+            let expect = session[key]?.stringValue
+            let path = output.appendingPathComponent("sessions/\(id).json").path
+            if expect == "not_listed" {
+                #expect(!FileManager.default.fileExists(atPath: path), "\(id) should not be listed")
+                continue
+            }
+            let manifest = try manifest(output, id)
+            #expect(manifest["status"]?.stringValue == expect, "\(id) (\(session["case"]?.stringValue ?? "")): \(manifest["error"].map { $0.serialized(pretty: false) } ?? "")")
+            #expect(manifest["sessionId"]?.stringValue == id)
+            #expect(manifest["streamGroupId"]?.stringValue == session["streamGroupId"]?.stringValue)
+            if expect == "failed" {
+                #expect(manifest["error"]?["stage"]?.stringValue == session["stage"]?.stringValue, "\(id)")
+                #expect(manifest["error"]?["kind"]?.stringValue == session["kind"]?.stringValue, "\(id)")
+            }
+            if expect == "export_failed" {
+                #expect(manifest["session"]?["ExportFilesMetadata"]?["StatusReason"]?.stringValue != nil, "\(id)")
+            }
+            if expect == "collected" {
+                #expect(manifest["error"] == .null)
+                #expect(manifest["source"]?["etag"]?.stringValue == session["etag"]?.stringValue, "\(id)")
+                #expect(manifest["source"]?["key"]?.stringValue == session["key"]?.stringValue, "\(id)")
+                #expect(manifest["archive"]?["archive"]?["sha256"]?.stringValue == session["archiveSha256"]?.stringValue, "\(id)")
+                let entries = Dictionary((manifest["archive"]?["entries"]?.arrayValue ?? []).compactMap { entry -> (String, String?)? in
+                    guard let path = entry["path"]?.stringValue else { return nil }
+                    return (path, entry["sha256"]?.stringValue)
+                }, uniquingKeysWith: { first, _ in first })
+                let expectedEntries = session["entries"]?.objectMembers ?? []
+                #expect(entries.count == expectedEntries.count, "\(id)")
+                for (path, sha) in expectedEntries { #expect(entries[path] == sha.stringValue, "\(id) \(path)") }
+                if let perf = session["perfStats"], perf != .null {
+                    #expect(manifest["perfStats"]?["samples"]?.intValue == perf["samples"]?.intValue, "\(id) perfStats")
+                    #expect(manifest["perfStats"]?["durationSeconds"]?.doubleValue == perf["durationSeconds"]?.doubleValue, "\(id) duration")
+                    for (column, stats) in perf["columns"]?.objectMembers ?? [] {
+                        let ours = manifest["perfStats"]?["columns"]?[column]
+                        #expect(ours?["min"]?.doubleValue == stats["min"]?.doubleValue, "\(id) \(column) min")
+                        #expect(ours?["max"]?.doubleValue == stats["max"]?.doubleValue, "\(id) \(column) max")
+                        if let mean = stats["mean"]?.doubleValue, let ourMean = ours?["mean"]?.doubleValue {
+                            #expect(abs(mean - ourMean) < 0.001, "\(id) \(column) mean")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// No temp file, `.part` or work folder is left after a run that finished.
+    static func noLeftovers(_ output: URL) {
+        let leftovers = snapshot(output).keys.filter { $0.contains(".tmp-") || $0.hasSuffix(".part") || $0.hasPrefix(".work/") }
+        #expect(leftovers.isEmpty, "left behind: \(leftovers)")
+    }
+
+    @Test("a run, a second run, a replaced archive, a killed run: complete, incremental, consistent")
+    func endToEnd() async throws {
+        let stack = try PipelineStack(sessions: 30, groups: 2, seed: 21)
+        defer { stack.stop() }
+        let output = stack.folder.appendingPathComponent("collected")
+        let config = try stack.config(output: output)
+        // Throttled listing pages: the run still lists everything.
+        try await stack.emulator.injectFaults(#"[{"operation": "ListStreamSessions", "fault": "throttle", "count": 2}]"#)
+
+        // First run: every session as expected; exit 1 (some fail on purpose).
+        let first = try stack.run(["--config", config, "--json"])
+        #expect(first.status == 1, "\(first.stderr)")
+        let summary = try JSONParser.parse(first.stdout)
+        let totals = try #require(stack.expected["totals"])
+        #expect(summary["listed"]?.intValue == totals["listed"]?.intValue)
+        #expect(summary["collected"]?.intValue == totals["collected"]?.intValue)
+        #expect(summary["failed"]?.intValue == totals["failed"]?.intValue)
+        try Self.checkOutcomes(output, expected: stack.expected)
+        let run = try JSONParser.parse(Array(try Data(contentsOf: output.appendingPathComponent("manifest.json"))))
+        #expect(run["totals"]?["collected"]?.intValue == totals["collected"]?.intValue)
+        #expect(run["totals"]?["failed"]?.intValue == totals["failed"]?.intValue)
+        #expect(run["sessions"]?.arrayValue?.count == totals["listed"]?.intValue)
+        for name in ["report.html", "summary.md", "entries.csv", "entries.jsonl"] {
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), "\(name)")
+        }
+        // One error line per failed session on stderr.
+        #expect(first.stderr.split(separator: "\n").filter { $0.hasPrefix("error: session ") }.count == totals["failed"]?.intValue)
+        Self.noLeftovers(output)
+        // The traversal entry was not written anywhere.
+        #expect(!FileManager.default.fileExists(atPath: stack.folder.appendingPathComponent("etc/evil.txt").path))
+
+        // Second run: nothing collected again; collected manifests and archives untouched.
+        let before = snapshot(output)
+        let second = try stack.run(["--config", config, "--json"])
+        #expect(second.status == 1)
+        let again = try JSONParser.parse(second.stdout)
+        #expect(again["collected"]?.intValue == 0)
+        #expect(again["unchanged"]?.intValue == totals["collected"]?.intValue)
+        let after = snapshot(output)
+        let collectedIDs = (stack.expected["sessions"]?.objectMembers ?? []).filter { $0.1["expect"]?.stringValue == "collected" }.map(\.0)
+        for id in collectedIDs {
+            #expect(before["sessions/\(id).json"] == after["sessions/\(id).json"], "\(id) manifest changed")
+            #expect(before["archives/\(id).zip"] == after["archives/\(id).zip"], "\(id) archive changed")
+        }
+
+        // Replace one archive: only that session is collected again.
+        let replaced = try #require(collectedIDs.sorted().first)
+        try stack.replace(replaced)
+        let third = try stack.run(["--config", config, "--json"])
+        let thirdSummary = try JSONParser.parse(third.stdout)
+        #expect(thirdSummary["collected"]?.intValue == 1)
+        let newExpected = try stack.reloadExpected()
+        #expect(try Self.manifest(output, replaced)["source"]?["etag"]?.stringValue == newExpected["sessions"]?[replaced]?["etag"]?.stringValue)
+        #expect(try Self.manifest(output, replaced)["archive"]?["archive"]?["sha256"]?.stringValue
+            == newExpected["sessions"]?[replaced]?["archiveSha256"]?.stringValue)
+        let afterReplace = snapshot(output)
+        for id in collectedIDs where id != replaced {
+            #expect(after["sessions/\(id).json"] == afterReplace["sessions/\(id).json"], "\(id) manifest changed")
+        }
+
+        // Killed mid-run (SIGKILL), then run again: complete and consistent.
+        var killedMidRun = 0
+        for delay in [0.05, 0.15, 0.3] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+            process.arguments = ["run", "--config", config, "--force", "--no-progress"]
+            process.environment = stack.environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            if process.isRunning { killedMidRun += 1 }
+            kill(process.processIdentifier, SIGKILL)
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            for (name, data) in snapshot(output) where name.hasPrefix("sessions/") && name.hasSuffix(".json") {
+                #expect((try? JSONParser.parse(Array(data))) != nil, "half-written \(name) after SIGKILL at \(delay) s")
+            }
+            let resumed = try stack.run(["--config", config, "--json"])
+            #expect(resumed.status == 1, "\(resumed.stderr)")
+            try Self.checkOutcomes(output, expected: newExpected)
+            Self.noLeftovers(output)
+            let runManifest = try JSONParser.parse(Array(try Data(contentsOf: output.appendingPathComponent("manifest.json"))))
+            let ids = runManifest["sessions"]?.arrayValue?.compactMap { $0["sessionId"]?.stringValue } ?? []
+            #expect(ids.count == Set(ids).count, "duplicated session rows")
+            #expect(ids.count == totals["listed"]?.intValue)
+        }
+        #expect(killedMidRun >= 2, "the forced runs finished before they could be killed")
+    }
+
+    @Test("failed exports are recorded with the service's reason when asked; presigned downloads; archives not kept")
+    func failedExportsAndPresigned() throws {
+        let stack = try PipelineStack(sessions: 16, groups: 2, seed: 22)
+        defer { stack.stop() }
+        let output = stack.folder.appendingPathComponent("out")
+        let config = try stack.config(output: output, source: [("includeFailedExports", .bool(true))],
+                                      download: [("via", .string("presigned")), ("keepArchives", .bool(false))],
+                                      index: [("extract", .array([.string("logs/*")]))])
+        let result = try stack.run(["--config", config, "--json"])
+        #expect(result.status == 1, "\(result.stderr)")
+        try Self.checkOutcomes(output, expected: stack.expected, key: "expectWithFailedExports")
+        let files = snapshot(output)
+        #expect(!files.keys.contains { $0.hasPrefix("archives/") && $0.hasSuffix(".zip") }, "archives kept")
+        let collected = (stack.expected["sessions"]?.objectMembers ?? []).filter { $0.1["expect"]?.stringValue == "collected" }.map(\.0)
+        for id in collected {
+            #expect(files.keys.contains("files/\(id)/logs/application.log"), "\(id) logs not extracted")
+            #expect(!files.keys.contains("files/\(id)/stats/perf_stats_v1.csv"), "\(id) extracted more than asked")
+            #expect(try Self.manifest(output, id)["download"]?["via"]?.stringValue == "presigned")
+        }
+        #expect(!result.stderr.contains("X-Amz-Signature="), "a presigned URL reached the log")
+    }
+
+    @Test("--dry-run lists what would be collected and writes nothing")
+    func dryRun() throws {
+        let stack = try PipelineStack(sessions: 15, groups: 1, seed: 23)
+        defer { stack.stop() }
+        let output = stack.folder.appendingPathComponent("dry")
+        let result = try stack.run(["--config", try stack.config(output: output), "--dry-run"])
+        #expect(result.stdout.hasPrefix("dry run: nothing was downloaded or written"))
+        #expect(result.stdout.contains("to collect"))
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
+    @Test("an invalid pipeline.json: exit 2 with the key path, nothing done")
+    func invalidConfigs() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ec-cfg-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases: [(String, String)] = [
+            (#"{"source": {"streamGroups": ["sg-1", 7]}}"#, "source.streamGroups[1]"),
+            (#"{"source": {"streamGroups": ["sg-1"]}, "download": {"concurrency": 0}}"#, "download.concurrency"),
+            (#"{"source": {"streamGroups": ["sg-1"]}, "download": {"viaa": "signed"}}"#, "download.viaa"),
+            (#"{"source": {"streamGroups": ["sg-1"]},}"#, "line 1"),
+            (#"{}"#, "source"),
+        ]
+        for (text, keyPath) in cases {
+            let path = folder.appendingPathComponent("p.json").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try CommandLineTests.run(["run", "--config", path, "--no-progress"], environment: ["PATH": "/usr/bin:/bin"])
+            #expect(result.status == 2, "\(text): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("error: invalid configuration ("), "\(text): \(result.stderr)")
+            #expect(result.stderr.contains(keyPath), "\(text): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("collected").path))
+        }
+        let missing = try CommandLineTests.run(["run", "--config", folder.appendingPathComponent("nope.json").path])
+        #expect(missing.status == 2)
+    }
+
+    @Test("two runs on one output folder: the second stops at the lock with a clear message")
+    func lock() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ec-lock-\(UUID().uuidString.prefix(6))")
+        let output = OutputFolder(root: folder.path)
+        try output.prepare()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("p.json").path
+        try #"{"source": {"streamGroups": ["sg-1"]}, "output": {"dir": "\#(folder.path)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try CommandLineTests.run(["run", "--config", config, "--no-progress"],
+                                              environment: ["PATH": "/usr/bin:/bin", "AWS_EC2_METADATA_DISABLED": "true"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("another export-collector run is writing"))
+        #expect(result.stderr.contains("pid \(getpid())"))
+    }
+}
