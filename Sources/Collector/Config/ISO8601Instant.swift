@@ -15,7 +15,7 @@ package enum ISO8601Instant {
     /// `pipeline.schema.json`'s pattern says. Lenient (CSV timestamps): also a
     /// space or lower-case `t`, lower-case `z`, `±HHMM`, and no zone at all,
     /// which is taken as UTC.
-    package static func parse(_ text: ArraySlice<UInt8>, lenient: Bool = false) -> Outcome {
+    package static func parse(_ text: UnsafeBufferPointer<UInt8>, lenient: Bool = false) -> Outcome {
         var scanner = Scanner(bytes: text)
         guard let year = scanner.digits(4), scanner.take(UInt8(ascii: "-")),
               let month = scanner.digits(2), scanner.take(UInt8(ascii: "-")),
@@ -53,7 +53,8 @@ package enum ISO8601Instant {
     }
 
     package static func parse(_ text: String, lenient: Bool = false) -> Outcome {
-        parse(ArraySlice(text.utf8), lenient: lenient)
+        var text = text
+        return text.withUTF8 { parse($0, lenient: lenient) }
     }
 
     static func isLeap(_ year: Int) -> Bool {
@@ -78,14 +79,15 @@ package enum ISO8601Instant {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// Over a buffer pointer rather than a generic collection: unspecialised
+    /// generics are slow in debug builds, and this runs once per CSV row.
     private struct Scanner {
-        let bytes: ArraySlice<UInt8>
-        var position: Int
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
         var previous: UInt8 = 0
 
-        init(bytes: ArraySlice<UInt8>) {
+        init(bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
-            position = bytes.startIndex
         }
 
         var atEnd: Bool { position == bytes.endIndex }
