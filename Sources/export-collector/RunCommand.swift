@@ -43,7 +43,11 @@ struct RunCommand: AsyncParsableCommand {
             plan = try RunPlan.make(config: pipeline, configFile: config, commandLine: aws.commandLine,
                                     environment: ProcessEnvironment.current())
         } catch {
-            for problem in error.problems { Console.error("error: invalid configuration (\(error.file)): \(problem)") }
+            // Every problem at once, but not 300,000 lines for a file of bad ids.
+            for problem in error.problems.prefix(20) { Console.error("error: invalid configuration (\(error.file)): \(problem)") }
+            if error.problems.count > 20 {
+                Console.error("error: invalid configuration (\(error.file)): and \(error.problems.count - 20) more problems")
+            }
             throw ExitCode(ExitStatus.usage.rawValue)
         }
         if let output { plan.outputDirectory = output }
