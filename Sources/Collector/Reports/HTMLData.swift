@@ -8,7 +8,8 @@ import OrderedJSON
 /// `<`, `>` and `&` are written as `\u003c`, `\u003e`, `\u0026`: JSON.parse
 /// reads them back unchanged, and no entry name can close the script element
 /// (`</script>`) or open a comment (`<!--`) in it. These bytes occur in JSON
-/// only inside strings, so replacing them after serialising is exact.
+/// only inside strings, so replacing them after serialising is exact; so
+/// do the hidden characters of ``ReportText/isHidden(_:)``.
 enum HTMLData {
     /// Entries embedded per session at most, and in all: beyond these the
     /// expanded row says how many more `entries.csv` holds (failed entries
@@ -25,13 +26,32 @@ enum HTMLData {
     }
 
     static func appendScriptSafe(bytes json: [UInt8], into out: inout [UInt8]) {
-        for byte in json {
-            switch byte {
-            case UInt8(ascii: "<"): out.append(contentsOf: Array("\\u003c".utf8))
-            case UInt8(ascii: ">"): out.append(contentsOf: Array("\\u003e".utf8))
-            case UInt8(ascii: "&"): out.append(contentsOf: Array("\\u0026".utf8))
-            default: out.append(byte)
+        // Hidden characters (bidi overrides, zero-width, line separators) are
+        // escaped too: the page's source stays readable and cannot be
+        // reordered in an editor or a code review ("Trojan Source").
+        guard json.contains(where: { $0 >= 0x80 }) else {
+            for byte in json { appendEscaped(byte, into: &out) }
+            return
+        }
+        for scalar in String(decoding: json, as: UTF8.self).unicodeScalars {
+            if scalar.isASCII {
+                appendEscaped(UInt8(scalar.value), into: &out)
+            } else if ReportText.isHidden(scalar) {
+                // All hidden characters are in the Basic Multilingual Plane.
+                let digits = String(scalar.value, radix: 16)
+                out.append(contentsOf: Array("\\u\(String(repeating: "0", count: max(0, 4 - digits.count)))\(digits)".utf8))
+            } else {
+                UTF8.encode(scalar) { out.append($0) }
             }
+        }
+    }
+
+    private static func appendEscaped(_ byte: UInt8, into out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "<"): out.append(contentsOf: Array("\\u003c".utf8))
+        case UInt8(ascii: ">"): out.append(contentsOf: Array("\\u003e".utf8))
+        case UInt8(ascii: "&"): out.append(contentsOf: Array("\\u0026".utf8))
+        default: out.append(byte)
         }
     }
 

@@ -47,7 +47,7 @@ package enum ReportError: Error, Sendable, Equatable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .write(let path, let reason): "cannot write (\(path)): \(reason)"
-        case .read(let path, let reason): "cannot read (\(path)): \(reason)"
+        case .read(let path, let reason): "cannot read the output folder (\(path)): \(reason)"
         case .usage(let message): message
         }
     }

@@ -24,15 +24,23 @@ struct ReportTotals {
 
     init(run: JSONValue, sessions: [ReportSession]) {
         let given = run["totals"]
-        let counted = RunManifest.build(sorted: sessions, generatedAt: "", skippedManifests: [])["totals"]
-        func int(_ key: String) -> Int { given?[key]?.intValue ?? counted?[key]?.intValue ?? 0 }
+        // Counted only when the run manifest lacks a member (a caller's own
+        // run manifest, an older version): 10,000 sessions are not free.
+        var cache: JSONValue??
+        func counted() -> JSONValue? {
+            if let cache { return cache }
+            let totals = RunManifest.build(sorted: sessions, generatedAt: "", skippedManifests: [])["totals"]
+            cache = .some(totals)
+            return totals
+        }
+        func int(_ key: String) -> Int { given?[key]?.intValue ?? counted()?[key]?.intValue ?? 0 }
         generatedAt = run["generatedAt"]?.stringValue ?? ""
         self.sessions = int("sessions")
         collected = int("collected")
         failed = int("failed")
         skipped = int("skipped")
         exportFailed = int("exportFailed")
-        archiveBytes = ReportSession.unsigned(given?["archiveBytes"]) ?? ReportSession.unsigned(counted?["archiveBytes"]) ?? 0
+        archiveBytes = ReportSession.unsigned(given?["archiveBytes"]) ?? ReportSession.unsigned(counted()?["archiveBytes"]) ?? 0
         entries = int("entries")
         findings = int("findings")
         failedEntries = int("failedEntries")
