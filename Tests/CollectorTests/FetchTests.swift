@@ -69,7 +69,7 @@ struct FetchTests {
     }
 
     @Test("odd keys, empty objects: signed fetch gives the bytes and their SHA-256", arguments: [
-        "exports/session one.zip", "exports/é—unicode/ß.zip", "a+b=c~d%25e.zip", "deep/x//y.zip", "empty.zip",
+        "fetch tests/session one.zip", "fetch-tests/é—unicode/ß.zip", "a+b=c~d%25e.zip", "deep/x//y.zip", "empty.zip",
     ])
     func signedFetch(_ key: String) throws {
         let stack = try Self.stack()
