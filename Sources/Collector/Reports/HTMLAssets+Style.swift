@@ -33,7 +33,7 @@ extension HTMLAssets {
     svg .value{fill:var(--text);font-variant-numeric:tabular-nums}
     svg .grid{stroke:var(--line);stroke-width:1}svg .axis{stroke:var(--muted);stroke-width:1}
     svg .pt{fill-opacity:.75;stroke:none}svg .pt:hover{fill-opacity:1;stroke:var(--text);stroke-width:1.5}
-    svg .dots{fill:none;stroke-width:6;stroke-linecap:round;stroke-opacity:.65}
+    svg .dots{fill:none;stroke-width:4;stroke-linecap:round;stroke-opacity:.55}
     svg .bar{fill:var(--accent);fill-opacity:.8}svg .bar.st-failed{fill:var(--bad)}
     svg .mean{stroke:var(--text);stroke-width:2}svg .median{stroke:var(--muted);stroke-dasharray:4 3}
     svg g:hover .bar{fill-opacity:1}

@@ -340,6 +340,8 @@ enum HTMLAssets {
     computeView();
     if (params.get('expand') === 'all') { state.limit = Math.max(PAGE, Math.min(view.length, 1000)); expandShown(true); } else renderRows();
     root.setAttribute('data-ec-ready', String(SESSIONS.length));
+    // Milliseconds from navigation to a drawn table, for whoever measures the page.
+    root.setAttribute('data-ec-ms', String(Math.round(performance.now())));
     })();
     """#
 }

@@ -49,22 +49,20 @@ package struct ReportJob: Sendable {
         var manifests: [JSONValue] = []
         var skipped: [RunManifest.SkippedManifest] = []
         var owners: [String: String] = [:]
-        for name in names {
+        for (name, outcome) in zip(names, Self.readManifests(names.map { sessionsFolder + "/" + $0 })) {
             let file = "sessions/" + name
             let manifest: JSONValue
-            do {
-                manifest = try JSONParser.parse(try Self.readFile(sessionsFolder + "/" + name))
-            } catch let error as JSONParseError {
-                skipped.append(.init(file: file, reason: "not valid JSON: \(error)"))
-                continue
-            } catch {
-                skipped.append(.init(file: file, reason: "\(error)"))
+            switch outcome {
+            case .success(let value): manifest = value
+            case .failure(let error):
+                skipped.append(.init(file: file, reason: error.description))
                 continue
             }
             if let problem = Self.problem(in: manifest) {
                 skipped.append(.init(file: file, reason: problem))
                 continue
             }
+            // The first file (in name order) that names a session wins.
             let sessionId = manifest["sessionId"]?.stringValue ?? ""
             if let owner = owners[sessionId] {
                 skipped.append(.init(file: file, reason: "session \(sessionId) is already in \(owner)"))

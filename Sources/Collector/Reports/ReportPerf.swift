@@ -5,7 +5,7 @@ import OrderedJSON
 /// are recognised by name, case-insensitively: `cpu`, `gpu`, `vram` and `mem`
 /// anywhere in the name (`cpu_percent`, `Memory_MB`, `gpu_mem_used`).
 enum ReportPerf {
-    enum Category: String, CaseIterable {
+    enum Category: String, CaseIterable, Sendable {
         case cpu, memory, gpu, vram
 
         var label: String {
@@ -34,7 +34,7 @@ enum ReportPerf {
         }
     }
 
-    struct Highlight {
+    struct Highlight: Sendable {
         var category: Category
         /// The column as the CSV names it (shown, since units are the app's).
         var column: String

@@ -3,15 +3,15 @@ import OrderedJSON
 /// What the reports need from one session manifest, read liberally: any member
 /// may be missing, `null` or of another type (an older or hand-edited manifest,
 /// a session that failed before it had an archive), and then reads as absent.
-struct ReportSession {
+struct ReportSession: Sendable {
     /// One `{stage, kind, message}` (session errors) or `{kind, message}` (archive errors).
-    struct Problem {
+    struct Problem: Sendable {
         var stage: String?
         var kind: String?
         var message: String?
     }
 
-    struct Finding {
+    struct Finding: Sendable {
         var kind: String
         var path: String
         var message: String
