@@ -39,6 +39,9 @@ static inline CURLcode ec_curl_easy_getinfo_string(CURL * _Nonnull h, CURLINFO i
 static inline CURLcode ec_curl_easy_getinfo_pointer(CURL * _Nonnull h, CURLINFO i, void * _Nullable * _Nonnull v) {
     return curl_easy_getinfo(h, i, v);
 }
+static inline CURLcode ec_curl_easy_getinfo_socket(CURL * _Nonnull h, CURLINFO i, curl_socket_t * _Nonnull v) {
+    return curl_easy_getinfo(h, i, v);
+}
 static inline CURLMcode ec_curl_multi_setopt_long(CURLM * _Nonnull m, CURLMoption o, long v) {
     return curl_multi_setopt(m, o, v);
 }
@@ -67,6 +70,14 @@ static inline CURLcode ec_curl_msg_result(const CURLMsg * _Nonnull m) {
 }
 static inline int ec_curl_msg_is_done(const CURLMsg * _Nonnull m) {
     return m->msg == CURLMSG_DONE;
+}
+
+/* curl_easy_pause's action bits are macros built from other macros. */
+static inline CURLcode ec_curl_easy_pause_recv(CURL * _Nonnull h) {
+    return curl_easy_pause(h, CURLPAUSE_RECV);
+}
+static inline CURLcode ec_curl_easy_pause_cont(CURL * _Nonnull h) {
+    return curl_easy_pause(h, CURLPAUSE_CONT);
 }
 
 /* CURLVERSION_NOW is a macro naming the newest struct layout; Swift cannot see it. */

@@ -41,11 +41,16 @@ package struct HTTPResponseHead: Sendable {
     package var headers: [(name: String, value: String)]
     /// The protocol the response came in: `HTTP/1.1`, or `HTTP/2` over TLS.
     package var httpVersion: String
+    /// The local TCP port of the connection that carried the response
+    /// (`CURLINFO_LOCAL_PORT`): responses that share it shared a connection,
+    /// as multiplexed HTTP/2 streams do. `nil` when libcurl did not say.
+    package var localPort: Int?
 
-    package init(status: Int, headers: [(name: String, value: String)], httpVersion: String = "HTTP/1.1") {
+    package init(status: Int, headers: [(name: String, value: String)], httpVersion: String = "HTTP/1.1", localPort: Int? = nil) {
         self.status = status
         self.headers = headers
         self.httpVersion = httpVersion
+        self.localPort = localPort
     }
 
     /// The first value of the header `name`, compared case-insensitively.

@@ -32,15 +32,22 @@ final class Transfer {
 
     /// Header lines of the response block being received.
     private var headerLines: [(name: String, value: String)] = []
-    /// The protocol of the status line (`HTTP/1.1`, `HTTP/2`).
-    private var httpVersion = "HTTP/1.1"
+    /// The protocol of the status line (`HTTP/1.1`, `HTTP/2`); `nil` until
+    /// the first status line arrives.
+    private var statusLineVersion: String?
+    /// HTTP/2 was offered (`allowHTTP2`); see `mayBeMultiplexed`.
+    private let offersHTTP2: Bool
+    /// Where the callbacks record that bytes moved, for the loop.
+    private let activity: LoopActivity
     private(set) var head: HTTPResponseHead?
     private var sink: (any HTTPBodySink)?
     /// The error a callback stopped the transfer with; wins over curl's code.
     private(set) var failure: TransportError?
 
-    init(order: TransferOrder, configuration: HTTPClientConfiguration) throws(TransportError) {
+    init(order: TransferOrder, configuration: HTTPClientConfiguration, activity: LoopActivity) throws(TransportError) {
         self.order = order
+        self.activity = activity
+        offersHTTP2 = configuration.allowHTTP2
         guard let easy = curl_easy_init() else {
             throw TransportError(.curl, "curl_easy_init failed")
         }
@@ -55,6 +62,13 @@ final class Transfer {
         curl_easy_cleanup(easy)
         if let headerList { curl_slist_free_all(headerList) }
         errorBuffer.deallocate()
+    }
+
+    /// True while this transfer may be an HTTP/2 stream sharing its
+    /// connection: HTTP/2 was offered and no status line said otherwise yet.
+    /// The loop's HTTP/2 workarounds (HTTP2Stalls.swift) apply only then.
+    var mayBeMultiplexed: Bool {
+        offersHTTP2 && (statusLineVersion.map { $0.hasPrefix("HTTP/2") } ?? true)
     }
 
     // MARK: Options
@@ -173,13 +187,14 @@ final class Transfer {
     // MARK: Callbacks (transport thread)
 
     func receiveHeaderLine(_ raw: UnsafeRawBufferPointer) {
+        activity.moved = true
         guard head == nil else { return } // trailers after the body
         var length = raw.count
         while length > 0, raw[length - 1] == 0x0A || raw[length - 1] == 0x0D { length -= 1 }
         let line = Substring(String(decoding: UnsafeRawBufferPointer(rebasing: raw[..<length]), as: UTF8.self))
         if line.hasPrefix("HTTP/") {
             headerLines.removeAll(keepingCapacity: true) // a new response (1xx, redirect, proxy)
-            httpVersion = String(line.prefix { $0 != " " })
+            statusLineVersion = String(line.prefix { $0 != " " })
         } else if line.isEmpty {
             return
         } else if line.first == " " || line.first == "\t" {
@@ -194,6 +209,7 @@ final class Transfer {
 
     /// Returns false to abort the transfer (a short count for curl).
     func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        activity.moved = true
         if head == nil, !deliverHead() { return false }
         guard let sink else { return true }
         do {
@@ -214,7 +230,9 @@ final class Transfer {
             failure = TransportError(.curl, "\(describe()): reading the response code failed: \(curlText(code))", curlCode: Int(code.rawValue))
             return false
         }
-        let head = HTTPResponseHead(status: status, headers: headerLines, httpVersion: httpVersion)
+        var localPort = 0
+        let port = ec_curl_easy_getinfo_long(easy, CURLINFO_LOCAL_PORT, &localPort) == CURLE_OK && localPort > 0 ? localPort : nil
+        let head = HTTPResponseHead(status: status, headers: headerLines, httpVersion: statusLineVersion ?? "HTTP/1.1", localPort: port)
         self.head = head
         headerLines = []
         do {

@@ -34,6 +34,7 @@ final class TransportLoop: @unchecked Sendable {
     // Transport-thread state.
     private var byHandle: [UnsafeMutableRawPointer: Transfer] = [:]
     private var byID: [UInt64: Transfer] = [:]
+    private let activity = LoopActivity()
 
     init(configuration: HTTPClientConfiguration) throws(TransportError) {
         self.configuration = configuration
@@ -113,6 +114,7 @@ final class TransportLoop: @unchecked Sendable {
     private func run() {
         inbox.withLock { $0.loopThread = pthread_self() }
         var stillRunning: Int32 = 0
+        var socketEvents: Int32 = 0
         while true {
             let (commands, stopping) = inbox.withLock { inbox in
                 defer { inbox.commands.removeAll() }
@@ -132,9 +134,15 @@ final class TransportLoop: @unchecked Sendable {
             }
             collectFinished()
 
-            let polled = curl_multi_poll(multi, nil, 0, 1000, nil)
+            // libcurl may hold data for HTTP/2 streams without a timer to say
+            // so (HTTP2Stalls.swift): after a pass that did anything, perform
+            // again at once instead of sleeping until the poll timeout.
+            let busy = activity.endPass(sawSocketEvents: socketEvents > 0)
+            let timeout: Int32 = busy && byHandle.values.contains(where: \.mayBeMultiplexed) ? 0 : 1000
+            let polled = curl_multi_poll(multi, nil, 0, timeout, &socketEvents)
             if polled != CURLM_OK {
                 failAll(TransportError(multi: polled, "curl_multi_poll"))
+                socketEvents = 0
                 usleep(10_000) // never spin on a broken poll
             }
         }
@@ -160,7 +168,7 @@ final class TransportLoop: @unchecked Sendable {
         }
         let transfer: Transfer
         do {
-            transfer = try Transfer(order: order, configuration: configuration)
+            transfer = try Transfer(order: order, configuration: configuration, activity: activity)
         } catch {
             order.completion(.failure(error))
             return
@@ -210,6 +218,8 @@ final class TransportLoop: @unchecked Sendable {
     private func finish(_ transfer: Transfer, _ result: Result<HTTPResponseHead, TransportError>) {
         byHandle[transfer.easy] = nil
         byID[transfer.order.id] = nil
+        let multiplexed = transfer.mayBeMultiplexed
+        let socket = multiplexed ? transfer.connectionSocket() : nil
         let removed = curl_multi_remove_handle(multi, transfer.easy)
         var result = result
         if removed != CURLM_OK, case .success = result {
@@ -218,6 +228,26 @@ final class TransportLoop: @unchecked Sendable {
         // The easy handle is cleaned up on this thread when the last
         // reference to the transfer goes, right after this call.
         transfer.order.completion(result)
+        if multiplexed {
+            nudgeConnection(of: socket)
+        }
+    }
+
+    /// Makes libcurl read the connection a finished HTTP/2 transfer used,
+    /// through one transfer still on it, so frames it buffered for the
+    /// others are not orphaned (HTTP2Stalls.swift). With the socket unknown,
+    /// every transfer that may share a connection is nudged.
+    private func nudgeConnection(of socket: curl_socket_t?) {
+        let candidates = byHandle.values.filter(\.mayBeMultiplexed)
+        let targets = socket.map { socket in
+            candidates.first { $0.connectionSocket() == socket }.map { [$0] } ?? []
+        } ?? candidates
+        for transfer in targets {
+            activity.nudged()
+            if let error = transfer.nudge() {
+                finish(transfer, .failure(error))
+            }
+        }
     }
 
     private func failAll(_ error: TransportError) {
