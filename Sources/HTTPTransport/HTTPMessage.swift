@@ -110,9 +110,13 @@ package struct HTTPClientConfiguration: Sendable {
     /// Defaults to `AWS_CA_BUNDLE` from the environment.
     package var caBundlePath: String?
     /// Offer HTTP/2 over TLS (`CURL_HTTP_VERSION_2TLS`); HTTP/1.1 otherwise.
-    /// Off by default: transfers multiplexed on one connection still stall at
-    /// times (seen against nghttpd, more often with eight than with four at
-    /// once), and S3 speaks HTTP/1.1.
+    /// Concurrent transfers to one host then share one connection as streams.
+    ///
+    /// Off by default. The stalls of multiplexed streams in libcurl 7.88 are
+    /// worked around (HTTP2Stalls.swift; 8 and 16 concurrent downloads are
+    /// tested against nghttpd), but the workaround leans on that libcurl's
+    /// internals, only downloads are tested over HTTP/2, and little would be
+    /// gained: S3 speaks HTTP/1.1 and the other AWS calls are few and small.
     package var allowHTTP2: Bool
 
     package init(
