@@ -13,7 +13,7 @@ enum MarkdownSummary {
         lines.append(totalsLine(totals))
         if !totals.skippedManifests.isEmpty {
             lines.append("")
-            let files = totals.skippedManifests.prefix(5).map { "`\(ReportText.markdownCell($0, limit: 80))`" }.joined(separator: ", ")
+            let files = totals.skippedManifests.prefix(5).map { ReportText.markdownCell($0, limit: 80) }.joined(separator: ", ")
             let more = totals.skippedManifests.count > 5 ? " and \(totals.skippedManifests.count - 5) more" : ""
             lines.append("> **Warning:** \(ReportText.count(totals.skippedManifests.count)) session manifest(s) could not be read and are not counted: \(files)\(more).")
         }

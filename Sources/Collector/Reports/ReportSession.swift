@@ -93,8 +93,9 @@ struct ReportSession: Sendable {
     var headline: Problem? {
         if let error { return error }
         if status == "export_failed" {
-            return Problem(stage: "export", kind: exportStatusReason == nil ? apiStatusReason : "export_failed",
-                           message: exportStatusReason ?? apiStatusReason ?? "the service reported the export FAILED")
+            let session = apiStatusReason.map { " (session status reason: \($0))" } ?? ""
+            return Problem(stage: "export", kind: "export_failed",
+                           message: exportStatusReason ?? "the service reported the export FAILED\(session)")
         }
         if var archiveError {
             archiveError.stage = "index"
