@@ -3,7 +3,8 @@
 ///
 /// Redirects are not followed unless a request asks for it; only `http` and
 /// `https` are ever spoken; peers are verified against the system CA store or
-/// `AWS_CA_BUNDLE`; proxies come from the environment as curl reads them.
+/// `AWS_CA_BUNDLE`; proxies come from the environment as curl reads them
+/// unless `HTTPClientConfiguration.proxy`/`noProxy` say otherwise.
 package final class HTTPClient: Sendable {
     private let loop: TransportLoop
 

@@ -118,17 +118,36 @@ package struct HTTPClientConfiguration: Sendable {
     /// internals, only downloads are tested over HTTP/2, and little would be
     /// gained: S3 speaks HTTP/1.1 and the other AWS calls are few and small.
     package var allowHTTP2: Bool
+    /// The proxy for every request (`CURLOPT_PROXY`), as curl takes it:
+    /// `http://host:port` (a scheme-less `host:port` is HTTP too), `https://`,
+    /// `socks5h://`…; credentials may be given as `user:password@`.
+    /// `""` uses no proxy at all, whatever the environment says.
+    ///
+    /// `nil` (the default) leaves the choice to libcurl, which reads the
+    /// environment as the curl tool does: `http_proxy` (lower case only) for
+    /// `http` URLs, `https_proxy` or `HTTPS_PROXY` for `https` URLs, else
+    /// `all_proxy` or `ALL_PROXY`.
+    package var proxy: String?
+    /// Hosts reached without the proxy (`CURLOPT_NOPROXY`): a comma-separated
+    /// list of host names, domain suffixes and IP addresses, `*` for all;
+    /// `""` for none. `nil` (the default) uses `no_proxy` or `NO_PROXY` from
+    /// the environment, which libcurl honours even with `proxy` set.
+    package var noProxy: String?
 
     package init(
         maxConnectionsPerHost: Int = 16,
         maxCachedConnections: Int = 32,
         caBundlePath: String? = HTTPClientConfiguration.environmentCABundle(),
-        allowHTTP2: Bool = false
+        allowHTTP2: Bool = false,
+        proxy: String? = nil,
+        noProxy: String? = nil
     ) {
         self.maxConnectionsPerHost = maxConnectionsPerHost
         self.maxCachedConnections = maxCachedConnections
         self.caBundlePath = caBundlePath
         self.allowHTTP2 = allowHTTP2
+        self.proxy = proxy
+        self.noProxy = noProxy
     }
 
     /// `AWS_CA_BUNDLE` when set and non-empty.

@@ -102,6 +102,15 @@ final class Transfer {
         if let ca = configuration.caBundlePath {
             try check(ec_curl_easy_setopt_string(easy, CURLOPT_CAINFO, ca), "CURLOPT_CAINFO")
         }
+        // Left unset, libcurl applies the proxy variables of the environment
+        // itself (HTTPClientConfiguration.proxy says which); nothing else here
+        // may set them, or that would stop.
+        if let proxy = configuration.proxy {
+            try check(ec_curl_easy_setopt_string(easy, CURLOPT_PROXY, proxy), "CURLOPT_PROXY")
+        }
+        if let noProxy = configuration.noProxy {
+            try check(ec_curl_easy_setopt_string(easy, CURLOPT_NOPROXY, noProxy), "CURLOPT_NOPROXY")
+        }
         // Bodies are delivered as sent (S3 hashes them); no Accept-Encoding.
         try check(ec_curl_easy_setopt_long(easy, CURLOPT_HTTP_CONTENT_DECODING, 0), "CURLOPT_HTTP_CONTENT_DECODING")
         try check(ec_curl_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1), "CURLOPT_SUPPRESS_CONNECT_HEADERS")

@@ -11,6 +11,9 @@ final class LocalServer: Sendable {
     /// The same routes over TLS, with a certificate for 127.0.0.1 signed by
     /// nobody but itself (`certificatePath`).
     let tlsPort: Int
+    /// A forwarding HTTP proxy (absolute-form requests, no CONNECT) that
+    /// records the URLs it forwarded; see `proxiedCount(containing:)`.
+    let proxyPort: Int
     let certificatePath: String
     private let directory: URL
     private let process: Process
@@ -21,6 +24,8 @@ final class LocalServer: Sendable {
     func url(_ path: String) -> String { base + path }
 
     func tlsURL(_ path: String) -> String { "https://127.0.0.1:\(tlsPort)" + path }
+
+    var proxyURL: String { "http://127.0.0.1:\(proxyPort)" }
 
     static func start() throws -> LocalServer {
         let directory = FileManager.default.temporaryDirectory
@@ -53,17 +58,17 @@ final class LocalServer: Sendable {
             line.append(chunk)
         }
         let ports = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
-        guard ports.count == 2 else {
+        guard ports.count == 3 else {
             process.terminate()
             process.waitUntilExit()
             try? FileManager.default.removeItem(at: directory)
             throw ServerError(message: "python3 test server did not report its ports (exit status \(Int(process.terminationStatus)))")
         }
-        return LocalServer(ports: (ports[0], ports[1]), certificatePath: certificate, directory: directory, process: process, stdin: stdin)
+        return LocalServer(ports: (ports[0], ports[1], ports[2]), certificatePath: certificate, directory: directory, process: process, stdin: stdin)
     }
 
-    private init(ports: (Int, Int), certificatePath: String, directory: URL, process: Process, stdin: Pipe) {
-        (port, tlsPort) = ports
+    private init(ports: (Int, Int, Int), certificatePath: String, directory: URL, process: Process, stdin: Pipe) {
+        (port, tlsPort, proxyPort) = ports
         self.certificatePath = certificatePath
         self.directory = directory
         self.process = process
@@ -101,7 +106,7 @@ final class LocalServer: Sendable {
     }
 
     static let serverScript = #"""
-import hashlib, json, os, socket, ssl, sys, threading, time
+import hashlib, http.client, json, os, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs
 
@@ -217,6 +222,56 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
 
+PROXIED = []
+PROXIED_LOCK = threading.Lock()
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"}
+
+class ProxyHandler(BaseHTTPRequestHandler):
+    """Forwards absolute-form requests (GET http://host:port/path) to their
+    origin and records each URL; an origin-form GET /count?token=T asks how
+    many forwarded URLs contained T."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def handle_any(self):
+        target = urlsplit(self.path)
+        if not target.scheme:
+            if target.path == "/count":
+                token = parse_qs(target.query).get("token", [""])[0]
+                with PROXIED_LOCK:
+                    count = sum(1 for url in PROXIED if token and token in url)
+                self.reply(200, str(count).encode())
+            else:
+                self.reply(400, b"not a proxy request\n")
+            return
+        with PROXIED_LOCK:
+            PROXIED.append(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        upstream = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=30)
+        try:
+            upstream.request(self.command, target.path + ("?" + target.query if target.query else ""), body=body, headers=headers)
+            response = upstream.getresponse()
+            data = response.read()
+        finally:
+            upstream.close()
+        kept = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP and k.lower() != "content-length"]
+        self.reply(response.status, data, kept + [("Via", "1.1 test-proxy")])
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
@@ -234,7 +289,9 @@ def main():
     context.load_cert_chain(sys.argv[1], sys.argv[2])
     tls.socket = context.wrap_socket(tls.socket, server_side=True)
     threading.Thread(target=tls.serve_forever, daemon=True).start()
-    print(server.server_address[1], tls.server_address[1], flush=True)
+    proxy = Server(("127.0.0.1", 0), ProxyHandler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    print(server.server_address[1], tls.server_address[1], proxy.server_address[1], flush=True)
     # The test process holds our stdin: when it goes away, so do we.
     sys.stdin.read()
     os._exit(0)
