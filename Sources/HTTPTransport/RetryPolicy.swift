@@ -40,6 +40,16 @@ package struct RetryPolicy: Sendable {
         let factor = min(max(random(), 0), 1)
         return backoffCap(beforeRetry: retry) * factor
     }
+
+    /// The delay before retry `retry`, never shorter than the server's
+    /// `Retry-After` (`retryAfter`, see `HTTPResponseHead.retryAfter`) up to
+    /// `maxBackoff`: honouring the server beats our jitter, but a server
+    /// must not park the caller for longer than the policy ever waits.
+    package func delay(beforeRetry retry: Int, retryAfter: Duration?) -> Duration {
+        let jittered = delay(beforeRetry: retry)
+        guard let retryAfter, retryAfter > .zero else { return jittered }
+        return max(jittered, min(retryAfter, maxBackoff))
+    }
 }
 
 /// Why a failed attempt may be retried.

@@ -143,6 +143,61 @@ struct RetryTests {
         #expect(attempts.withLock { $0 } == 1)
     }
 
+    @Test("Retry-After counts in seconds, on 429 and 503 only", arguments: [
+        (429, "7", Duration.seconds(7)),
+        (503, " 2 ", .seconds(2)),
+        (429, "0", .zero),
+        (500, "5", nil),
+        (200, "5", nil),
+        (429, nil, nil),
+        (429, "", nil),
+        (429, "-1", nil),
+        (429, "1.5", nil),
+        (503, "Wed, 21 Oct 2015 07:28:00 GMT", nil),
+        (429, "99999999999999999999999", nil),
+    ] as [(Int, String?, Duration?)])
+    func retryAfterHeader(status: Int, value: String?, expected: Duration?) {
+        let head = HTTPResponseHead(status: status, headers: value.map { [("retry-after", $0)] } ?? [])
+        #expect(head.retryAfter == expected)
+    }
+
+    @Test("withRetries waits at least Retry-After, capped at maxBackoff, never less than the backoff")
+    func retryAfterDelay() async throws {
+        let slept = Mutex<[Duration]>([])
+        let sleep: @Sendable (Duration) async throws -> Void = { delay in slept.withLock { $0.append(delay) } }
+        let retryAfter: (any Error) -> Duration? = { ($0 as? ThrottledResponse)?.head.retryAfter }
+
+        // Jitter would wait nothing; the server asked for 3 s, then 60 s (capped at 20 s).
+        let eager = RetryPolicy(maxAttempts: 4, random: { 0 }, sleep: sleep)
+        let value = try await withRetries(policy: eager, quota: RetryQuota(), classify: { _ in .throttling }, retryAfter: retryAfter) { attempt in
+            switch attempt {
+            case 0: throw ThrottledResponse(status: 429, retryAfter: "3")
+            case 1: throw ThrottledResponse(status: 503, retryAfter: "60")
+            case 2: throw ThrottledResponse(status: 429, retryAfter: nil)
+            default: return attempt
+            }
+        }
+        #expect(value == 3)
+        #expect(slept.withLock { $0 } == [.seconds(3), .seconds(20), .zero])
+
+        // A backoff longer than Retry-After wins.
+        slept.withLock { $0 = [] }
+        let patient = RetryPolicy(maxAttempts: 2, base: .seconds(4), random: { 1 }, sleep: sleep)
+        _ = try await withRetries(policy: patient, quota: RetryQuota(), classify: { _ in .throttling }, retryAfter: retryAfter) { attempt in
+            if attempt == 0 { throw ThrottledResponse(status: 429, retryAfter: "2") }
+            return attempt
+        }
+        #expect(slept.withLock { $0 } == [.seconds(4)])
+
+        // Without the closure, Retry-After is not looked at.
+        slept.withLock { $0 = [] }
+        _ = try await withRetries(policy: eager, quota: RetryQuota(), classify: { _ in .throttling }) { attempt in
+            if attempt == 0 { throw ThrottledResponse(status: 429, retryAfter: "3") }
+            return attempt
+        }
+        #expect(slept.withLock { $0 } == [.zero])
+    }
+
     @Test("URLs in messages lose their query string and credentials")
     func redaction() {
         #expect(redactedURL("https://b.s3.amazonaws.com/k?X-Amz-Signature=abc") == "https://b.s3.amazonaws.com/k")
@@ -153,4 +208,13 @@ struct RetryTests {
 
 private func classify(_ error: any Error) -> RetryClass {
     (error as? TransportError).map(RetryClassifier.classify) ?? .notRetryable
+}
+
+/// An error response as a service client would throw it, keeping the head.
+private struct ThrottledResponse: Error {
+    let head: HTTPResponseHead
+
+    init(status: Int, retryAfter: String?) {
+        head = HTTPResponseHead(status: status, headers: retryAfter.map { [("Retry-After", $0)] } ?? [])
+    }
 }
