@@ -15,12 +15,16 @@ package struct RunPlan: Sendable {
     package var exportFilesStatus = "SUCCEEDED"
     package var includeFailedExports = false
     package var requestsPerSecond = 20.0
+    /// Requests the rate limiter lets through back to back (shared out by `restrict(to:)`).
+    package var requestBurst = 5.0
     package var concurrency = 4
     package var collect = CollectSettings()
     package var outputDirectory = "collected"
     package var reportFormats: [String] = ["html", "markdown", "csv", "jsonl"]
     package var json = false
     package var progress = true
+    /// `--shard I/N`: only this shard's sessions are collected (`Shard`).
+    package var shard: Shard?
 
     package init(settings: AWSSettings, scopes: [SessionListingScope]) {
         self.settings = settings
@@ -53,6 +57,8 @@ package struct RunJob: Sendable {
         var failed = 0
         var exportFailed = 0
         var skipped = 0
+        /// Listed, but another shard's to collect.
+        var otherShards = 0
         var planned: [(String, String, UInt64?)] = []
         var errors: [String] = []
     }
@@ -63,6 +69,7 @@ package struct RunJob: Sendable {
         if !plan.collect.dryRun {
             do throws(OutputError) {
                 try folder.prepare()
+                clearShardRecord(folder)
             } catch {
                 return Outcome(status: .cannotProceed, errors: ["error: cannot use the output folder (\(plan.outputDirectory)): \(error.message)"], summary: .null)
             }
@@ -77,7 +84,7 @@ package struct RunJob: Sendable {
             gameLift = try GameLiftStreamsClient(
                 http: http, credentials: credentials, region: plan.settings.region,
                 endpointURL: plan.settings.gameLiftStreamsEndpoint,
-                rateLimiter: RequestRateLimiter(requestsPerSecond: plan.requestsPerSecond),
+                rateLimiter: RequestRateLimiter(requestsPerSecond: plan.requestsPerSecond, burst: plan.requestBurst),
                 retryPolicy: RetryPolicy(maxAttempts: plan.collect.maxAttempts))
             let s3 = S3Client(http: http, credentials: credentials, region: plan.settings.region,
                               endpointOverride: plan.settings.s3Endpoint, addressing: plan.settings.addressing)
@@ -142,6 +149,10 @@ package struct RunJob: Sendable {
                     for try await session in sessions {
                         let key = session.arn ?? UUID().uuidString
                         guard seen.insert(key).inserted else { continue }
+                        if let shard = plan.shard, !shard.owns(arn: session.arn) {
+                            tally.otherShards += 1
+                            continue
+                        }
                         tally.listed += 1
                         progress.listed()
                         if inFlight >= max(1, plan.concurrency), let finished = await group.next() {
@@ -193,12 +204,13 @@ package struct RunJob: Sendable {
         }
         var reportNote: String?
         do throws(OutputError) {
-            try publishReports(folder: folder)
+            errors += try publishReports(folder: folder)
             reportNote = plan.reportFormats.contains("html") ? folder.root + "/report.html" : folder.root + "/manifest.json"
         } catch {
             errors.append("error: cannot write the reports (\(folder.root)): \(error.message)")
             status = .cannotProceed
         }
+        writeShardRecord(folder, tally: tally, status: status)
         folder.finish()
         let summary = summaryDocument(tally, seconds: progress.elapsed, status: status)
         if plan.json {
@@ -206,7 +218,9 @@ package struct RunJob: Sendable {
         } else {
             var text = "\(tally.listed) session\(tally.listed == 1 ? "" : "s") listed: \(tally.collected) collected, \(tally.unchanged) unchanged, "
                 + "\(tally.failed) failed, \(tally.exportFailed) export failed, \(tally.skipped) skipped"
-            text += String(format: " in %.1f s", progress.elapsed) + "\n"
+            text += String(format: " in %.1f s", progress.elapsed)
+            if let shard = plan.shard { text += " (shard \(shard); \(tally.otherShards) listed for other shards)" }
+            text += "\n"
             if let reportNote { text += "report: \(reportNote)\n" }
             emit(Array(text.utf8))
         }
@@ -224,6 +238,7 @@ package struct RunJob: Sendable {
             ("skipped", .int(Int64(tally.skipped))),
             ("seconds", .double((seconds * 1000).rounded() / 1000)),
             ("exitCode", .int(Int64(status.rawValue))),
+            ("shard", shardSummary(tally)),
         ])
     }
 
