@@ -10,7 +10,8 @@ struct ExportCollector: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-collector",
         abstract: "Collect, verify and index the files Amazon GameLift Streams exports after stream sessions.",
-        subcommands: [RunCommand.self, ListCommand.self, FetchCommand.self, PresignCommand.self, IndexCommand.self, ReportCommand.self]
+        subcommands: [RunCommand.self, ListCommand.self, FetchCommand.self, PresignCommand.self, IndexCommand.self, ReportCommand.self,
+                      MergeCommand.self]
     )
 }
 

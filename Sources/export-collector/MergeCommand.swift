@@ -1,0 +1,52 @@
+import ArgumentParser
+import Collector
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the output folders of shards (run --shard I/N) into one.",
+        discussion: """
+            Places every input's sessions/*.json, archives/ and files/ in the target (hard links on one \
+            filesystem, else copies; each through a temp name and a rename) and rebuilds manifest.json and \
+            the reports, as 'report' does. A session in two inputs keeps the manifest with the newer \
+            collectedAt, with a warning. Nothing in the target is deleted. A shard folder without shard.json \
+            (its run did not finish) or a shard missing from the set is a warning. Inputs that a run is \
+            still writing are refused. Exit status: 0 merged and complete, 1 a session manifest was \
+            malformed or the shards are incomplete (each named on stderr), 2 usage error (S3 prefixes are \
+            not supported yet), 3 an input unreadable or the target not writable.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Output folders of the shards (each holding sessions/).", valueName: "dir"))
+    var inputs: [String]
+
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The merged output folder (created if missing).", valueName: "dir"))
+    var output: String
+
+    @Option(help: ArgumentHelp("Reports to write, comma-separated: html, markdown, csv, jsonl (default: all).", valueName: "list"))
+    var formats: String?
+
+    @Flag(help: "Print the merge's counts and the run manifest's totals as JSON.")
+    var json = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("merge needs at least one input folder") }
+        for path in inputs + [output] where path.hasPrefix("s3://") {
+            throw ValidationError("cannot merge \(path): S3 prefixes are not supported yet")
+        }
+        if let formats, case .failure(let error) = ReportFormat.parseList(formats) {
+            throw ValidationError("--formats: \(error)")
+        }
+    }
+
+    func run() throws {
+        logging.bootstrap()
+        var selected = Set(ReportFormat.allCases)
+        if let formats, case .success(let parsed) = ReportFormat.parseList(formats) { selected = parsed }
+        let outcome = MergeJob(inputs: inputs, output: output, formats: selected, json: json).run { Console.out(bytes: $0) }
+        for line in outcome.messages { Console.error(line) }
+        if outcome.status != .success { throw ExitCode(outcome.status.rawValue) }
+    }
+}
