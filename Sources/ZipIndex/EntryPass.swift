@@ -73,7 +73,8 @@ final class EntryPass {
 
     // MARK: Planning from the central directory
 
-    private func planEntries() {
+    /// Checks every record before any data is read; alone, it is the listing.
+    func planEntries() {
         var declaredTotal: UInt64 = 0
         var seen: [String: Int] = [:]
         seen.reserveCapacity(states.count)

@@ -15,12 +15,22 @@ package struct ArchiveIndex: Sendable, Equatable {
     package var error: ArchiveFailure?
     /// Bytes read from the file to produce this index (not part of the manifest).
     package var bytesRead: UInt64 = 0
+    /// `listing` when only the central directory was read (`ListingIndexer`).
+    package var mode: IndexMode = .verified
 
     package var entryCount: Int { entries.count }
 
     /// `error` when the archive failed, any entry failed, or a blocking finding exists.
     package var isOK: Bool {
         error == nil && entries.allSatisfy(\.isOK) && !findings.contains { $0.kind.isBlocking }
+    }
+}
+
+extension ArchiveIndex {
+    /// An index of nothing: what is reported when the archive could not be reached.
+    package init(path: String, mode: IndexMode, error: ArchiveFailure?) {
+        self.init(path: path, bytes: 0, sha256: nil, comment: "", entries: [], findings: [], error: error)
+        self.mode = mode
     }
 }
 
@@ -45,6 +55,9 @@ package struct IndexedEntry: Sendable, Equatable {
     package var mode: UInt32?
     package var encrypted: Bool
     package var error: EntryFailure?
+    /// `false` in a listing: the data was not read, so `status` says only that
+    /// the central directory shows nothing wrong.
+    package var verified = true
 
     package var isOK: Bool { error == nil }
 
@@ -62,6 +75,14 @@ package struct IndexedEntry: Sendable, Equatable {
 
     /// `crc32` as eight lowercase hex digits.
     package var crc32String: String { hex32(crc32) }
+}
+
+/// How much of the archive an index read.
+package enum IndexMode: String, Sendable {
+    /// Every entry inflated, CRC-checked and hashed.
+    case verified
+    /// The end records and the central directory only (`ListingIndexer`).
+    case listing
 }
 
 package enum CompressionMethod: Sendable, Equatable, CustomStringConvertible {

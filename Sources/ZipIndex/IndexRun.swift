@@ -1,8 +1,11 @@
 /// The state of indexing one archive; see `ZipIndexer`.
 final class IndexRun {
-    let file: ReadOnlyFile
+    let file: any ArchiveSource
     let path: String
     let options: IndexOptions
+    /// Stop after the central directory: list entries and the findings that
+    /// need no data (`ListingIndexer`); the entry area is never read.
+    let listingOnly: Bool
     let extractor: Extractor?
     let hashing: Hashing?
     let readPool = ChunkPool(count: 4, chunkSize: 1 << 20)
@@ -13,10 +16,12 @@ final class IndexRun {
     var tail: [UInt8] = []
     var tailStart: UInt64 = 0
 
-    init(file: ReadOnlyFile, path: String, options: IndexOptions, extractor: Extractor?) throws(ArchiveFailure) {
+    init(file: any ArchiveSource, path: String, options: IndexOptions, extractor: Extractor?,
+         listingOnly: Bool = false) throws(ArchiveFailure) {
         self.file = file
         self.path = path
         self.options = options
+        self.listingOnly = listingOnly
         self.extractor = extractor
         hashing = options.sha256 ? Hashing(parallel: options.parallelHashing) : nil
         inflater = try Inflater()
@@ -64,6 +69,17 @@ final class IndexRun {
                                        isZip64: location.isZip64, maxEntries: options.maxEntries)
         }
         let pass = EntryPass(run: self, records: records, base: directory.base, directoryStart: directory.start)
+        if listingOnly {
+            pass.planEntries()
+            result.entries = pass.entries(queueResults: []).map { entry in
+                var entry = entry
+                entry.verified = false
+                return entry
+            }
+            result.findings = archiveFindings + pass.findings(prependedBytes: directory.base)
+            result.error = pass.archiveLimitError ?? pass.structuralError
+            return
+        }
         try pass.perform()
 
         // The archive digest: the entry area came through the reader; the central
@@ -72,8 +88,15 @@ final class IndexRun {
             try pass.reader.skip(to: directory.start)
             var position = directory.start
             if position < tailStart {
-                hashing.archive(Array(directory.bytes[0 ..< Int(tailStart - position)]))
-                position = tailStart
+                let held = min(UInt64(directory.bytes.count), tailStart - position)
+                hashing.archive(Array(directory.bytes[0 ..< Int(held)]))
+                position += held
+                if position < tailStart {
+                    // A ZIP64 archive with a maximal comment: its ZIP64 records lie
+                    // between the directory and the tail, which starts at the end record.
+                    hashing.archive(try file.read(at: position, count: Int(tailStart - position)))
+                    position = tailStart
+                }
             }
             hashing.archive(Array(tail[Int(position - tailStart)...]))
         }
@@ -108,6 +131,7 @@ final class IndexRun {
             candidates.append(location.recordedDirectoryOffset)
         }
         for start in candidates {
+            if end - start <= 256 << 20 { file.willRead(start ..< end) }
             let signature = end - start >= 4 ? try fourBytes(at: start) : nil
             guard location.entryCount == 0 || signature == Signature.centralFileHeader else {
                 if signature == Signature.archiveExtraData { throw encryptedDirectory() }

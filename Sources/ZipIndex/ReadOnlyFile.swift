@@ -6,7 +6,7 @@ import Darwin
 
 /// An open file descriptor for reading, closed when the owner goes away.
 /// Not `Sendable`: one indexer reads it at a time.
-final class ReadOnlyFile {
+final class ReadOnlyFile: ArchiveSource {
     let descriptor: Int32
     let size: UInt64
     /// Bytes read so far: the reader's promise is to read each byte about once.
@@ -52,17 +52,6 @@ final class ReadOnlyFile {
             done += n
         }
         bytesRead += UInt64(buffer.count)
-    }
-
-    func read(at offset: UInt64, count: Int) throws(ArchiveFailure) -> [UInt8] {
-        guard count > 0 else { return [] }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var failure: ArchiveFailure?
-        bytes.withUnsafeMutableBytes { buffer in
-            do throws(ArchiveFailure) { try read(at: offset, into: buffer) } catch { failure = error }
-        }
-        if let failure { throw failure }
-        return bytes
     }
 }
 

@@ -4,7 +4,7 @@
 /// SHA-256 costs no extra read. Bytes already held from the tail read are served
 /// from memory instead of being read again.
 final class SequentialReader {
-    private let file: ReadOnlyFile
+    private let file: any ArchiveSource
     private let pool: ChunkPool
     private let hashing: Hashing?
     private let tail: [UInt8]
@@ -17,7 +17,7 @@ final class SequentialReader {
     private var chunkCount = 0
     private var cursor = 0
 
-    init(file: ReadOnlyFile, pool: ChunkPool, hashing: Hashing?, tail: [UInt8], end: UInt64) {
+    init(file: any ArchiveSource, pool: ChunkPool, hashing: Hashing?, tail: [UInt8], end: UInt64) {
         self.file = file
         self.pool = pool
         self.hashing = hashing
