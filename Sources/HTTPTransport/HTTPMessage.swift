@@ -133,6 +133,12 @@ package struct HTTPClientConfiguration: Sendable {
     /// `""` for none. `nil` (the default) uses `no_proxy` or `NO_PROXY` from
     /// the environment, which libcurl honours even with `proxy` set.
     package var noProxy: String?
+    /// libcurl's receive buffer per transfer (`CURLOPT_BUFFERSIZE`, 1 KiB to
+    /// 10 MiB). Its default, 16 KiB, means one `recv`, one write callback and
+    /// one `pwrite` per 16 KiB: 65,000 of each per gigabyte. 512 KiB cuts the
+    /// system calls of a large download thirtyfold; small responses do not
+    /// fill it, so they cost nothing more.
+    package var receiveBufferSize: Int
 
     package init(
         maxConnectionsPerHost: Int = 16,
@@ -140,8 +146,10 @@ package struct HTTPClientConfiguration: Sendable {
         caBundlePath: String? = HTTPClientConfiguration.environmentCABundle(),
         allowHTTP2: Bool = false,
         proxy: String? = nil,
-        noProxy: String? = nil
+        noProxy: String? = nil,
+        receiveBufferSize: Int = 512 << 10
     ) {
+        self.receiveBufferSize = min(max(receiveBufferSize, 1024), 10 << 20)
         self.maxConnectionsPerHost = maxConnectionsPerHost
         self.maxCachedConnections = maxCachedConnections
         self.caBundlePath = caBundlePath

@@ -97,6 +97,7 @@ final class Transfer {
         // Wait for an HTTP/2 connection being set up rather than racing to open
         // more: without it concurrent transfers to one host stalled (HTTP2Tests).
         try check(ec_curl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1), "CURLOPT_PIPEWAIT")
+        try check(ec_curl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, configuration.receiveBufferSize), "CURLOPT_BUFFERSIZE")
         try check(ec_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1), "CURLOPT_SSL_VERIFYPEER")
         try check(ec_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2), "CURLOPT_SSL_VERIFYHOST")
         if let ca = configuration.caBundlePath {

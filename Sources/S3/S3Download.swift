@@ -3,6 +3,7 @@ import Crypto
 import Dispatch
 import Foundation
 import HTTPTransport
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -46,7 +47,9 @@ extension S3Client {
     /// `Range` and `If-Match` on the ETag recorded beside it; an object replaced
     /// since (`412`) restarts from zero. Content length, the full-object checksum
     /// S3 returns and the MD5 of a single-part ETag are checked.
-    package func download(_ source: DownloadSource, to destination: String,
+    /// - Parameter hashing: compute the object's SHA-256 (`DownloadReport.sha256`);
+    ///   the pipeline switches it off because the ZIP reader hashes the archive anyway.
+    package func download(_ source: DownloadSource, to destination: String, hashing: Bool = true,
                           retry: RetryDecision) async throws(S3Error) -> DownloadReport {
         let partPath = destination + ".part"
         let etagPath = destination + ".part.etag"
@@ -58,7 +61,7 @@ extension S3Client {
             attempts += 1
             let offset: UInt64 = knownETag == nil ? 0 : fileSize(partPath)
             do throws(S3Error) {
-                var report = try await attempt(source, partPath: partPath, etagPath: etagPath, offset: offset, etag: knownETag)
+                var report = try await attempt(source, partPath: partPath, etagPath: etagPath, offset: offset, etag: knownETag, hashing: hashing)
                 // resumedBytes is the final attempt's start: bytes not fetched again.
                 report.attempts = attempts
                 guard rename(partPath, destination) == 0 else {
@@ -99,7 +102,7 @@ extension S3Client {
     }
 
     private func attempt(_ source: DownloadSource, partPath: String, etagPath: String, offset: UInt64,
-                         etag: String?) async throws(S3Error) -> DownloadReport {
+                         etag: String?, hashing: Bool) async throws(S3Error) -> DownloadReport {
         var headers: [(name: String, value: String)] = []
         if offset > 0, let etag {
             headers.append((name: "Range", value: "bytes=\(offset)-"))
@@ -117,7 +120,7 @@ extension S3Client {
             request = HTTPRequest(method: "GET", url: url, headers: headers)
             what = "GET \(redactedURL(url))"
         }
-        let sink = try DownloadSink(path: partPath, etagPath: etagPath, offset: offset)
+        let sink = try DownloadSink(path: partPath, etagPath: etagPath, offset: offset, hashing: hashing)
         defer { sink.close() }
         let head: HTTPResponseHead
         do {
@@ -162,8 +165,13 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
     private var verifyMD5 = false
     /// Read on the digest queue.
     private var computeMD5 = true
+    private let computeSHA256: Bool
+    /// Blocks the digest queue is done with, reused so that a gigabyte does
+    /// not mean a thousand fresh megabyte allocations (and their page faults).
+    private let blocks = Mutex<[[UInt8]]>([])
 
-    init(path: String, etagPath: String, offset: UInt64) throws(S3Error) {
+    init(path: String, etagPath: String, offset: UInt64, hashing: Bool = true) throws(S3Error) {
+        computeSHA256 = hashing
         self.path = path
         self.etagPath = etagPath
         self.offset = offset
@@ -251,14 +259,18 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
     private func submitPending() {
         guard !pending.isEmpty else { return }
         let block = pending
-        pending = []
         inFlight.wait()
+        // Taken after the wait, when the digest queue has let go of it, so
+        // emptying it keeps its storage instead of copying.
+        pending = blocks.withLock { $0.popLast() } ?? []
+        pending.removeAll(keepingCapacity: true)
         hashQueue.async {
             block.withUnsafeBytes { bytes in
-                self.sha.update(bufferPointer: bytes)
+                if self.computeSHA256 { self.sha.update(bufferPointer: bytes) }
                 if self.computeMD5 { self.md5.update(bufferPointer: bytes) }
                 self.checksum?.update(bytes)
             }
+            self.blocks.withLock { $0.append(block) }
             self.inFlight.signal()
         }
     }
@@ -303,7 +315,8 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
             }
             md5OK = true
         }
-        let digest = sha.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = computeSHA256 ? sha.finalize().map { String(format: "%02x", $0) }.joined() : ""
+        blocks.withLock { $0.removeAll() }
         return DownloadReport(bytes: total, sha256: digest, etag: etag, versionID: head?.value(forHeader: "x-amz-version-id"),
                               attempts: 1, resumedBytes: offset, verifiedChecksum: verified, verifiedMD5: md5OK)
     }
@@ -333,7 +346,7 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
             guard n > 0 else { throw S3Error(.io, "cannot read \(path) at \(position)") }
             buffer.withUnsafeBytes { raw in
                 let slice = UnsafeRawBufferPointer(rebasing: raw[0 ..< n])
-                sha.update(bufferPointer: slice)
+                if computeSHA256 { sha.update(bufferPointer: slice) }
                 md5.update(bufferPointer: slice)
             }
             position += UInt64(n)

@@ -19,7 +19,9 @@ final class PipelineStack: @unchecked Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let fixture = try CommandLineTests.run(
             ["python3", Self.script("pipeline_fixture.py"), "--out", folder.path, "--sessions", String(sessions),
-             "--groups", String(groups), "--seed", String(seed), "--archive-mb", String(archiveMB), "--region", Emulator.region],
+             "--groups", String(groups), "--seed", String(seed), "--archive-mb", String(archiveMB), "--region", Emulator.region,
+             // Its own key prefix: stacks of tests running at once share one SeaweedFS.
+             "--key-prefix", "exports-\(folder.lastPathComponent)/"],
             executable: "/usr/bin/env", environment: ProcessInfo.processInfo.environment, timeout: 300)
         guard fixture.status == 0 else { throw EmulatorError(description: "pipeline_fixture.py failed: \(fixture.stderr)") }
         expected = try JSONParser.parse(Array(try Data(contentsOf: folder.appendingPathComponent("expected.json"))))
@@ -54,7 +56,7 @@ final class PipelineStack: @unchecked Sendable {
         let document = JSONValue.object([
             ("region", .string(Emulator.region)),
             ("source", .object([("streamGroups", .array(streamGroups.map { .string($0) }))] + source)),
-            ("download", .object([("concurrency", .int(4))] + download)),
+            ("download", .object((download.contains { $0.0 == "concurrency" } ? [] : [("concurrency", .int(4))]) + download)),
             ("index", .object(index)),
             ("output", .object([("dir", .string(output.path))])),
         ] + extra)
@@ -150,6 +152,26 @@ struct RunTests {
         }
     }
 
+    /// Blocks (polling every millisecond, off the cooperative pool's timers)
+    /// until `count` session manifests were written after `since`, or the
+    /// process ended.
+    static func waitForRewrittenManifests(_ output: URL, count: Int, since: Date, while process: Process) {
+        guard count > 0 else { return }
+        let folder = output.appendingPathComponent("sessions").path
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            let rewritten = names.filter { name in
+                guard name.hasSuffix(".json"),
+                      let modified = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name))?[.modificationDate] as? Date
+                else { return false }
+                return modified >= since
+            }
+            if rewritten.count >= count { return }
+            usleep(1000)
+        }
+    }
+
     /// No temp file, `.part` or work folder is left after a run that finished.
     static func noLeftovers(_ output: URL) {
         let leftovers = snapshot(output).keys.filter { $0.contains(".tmp-") || $0.hasSuffix(".part") || $0.hasPrefix(".work/") }
@@ -217,26 +239,33 @@ struct RunTests {
         }
 
         // Killed mid-run (SIGKILL), then run again: complete and consistent.
+        // The moments are points in the run's progress, not in time, so a
+        // loaded machine cannot let the run finish first: while listing (no
+        // manifest rewritten yet), and after the 1st, 7th and 14th manifest it
+        // rewrites (one download at a time, so each is mid-transfer or mid-index
+        // of the next).
+        let slowConfig = try stack.config(output: output, download: [("concurrency", .int(1))])
         var killedMidRun = 0
-        for delay in [0.05, 0.15, 0.3] {
+        for moment in [0, 1, 7, 14] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-            process.arguments = ["run", "--config", config, "--force", "--no-progress"]
+            process.arguments = ["run", "--config", slowConfig, "--force", "--no-progress"]
             process.environment = stack.environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            let started = Date()
             try process.run()
-            try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            Self.waitForRewrittenManifests(output, count: moment, since: started, while: process)
             kill(process.processIdentifier, SIGKILL)
             let deadline = Date().addingTimeInterval(5)
             while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
             if process.terminationReason == .uncaughtSignal {
                 killedMidRun += 1
             } else {
-                Issue.record("the forced run ended by itself with status \(process.terminationStatus) before \(delay) s")
+                Issue.record("the forced run ended by itself with status \(process.terminationStatus) before manifest \(moment)")
             }
             for (name, data) in snapshot(output) where name.hasPrefix("sessions/") && name.hasSuffix(".json") {
-                #expect((try? JSONParser.parse(Array(data))) != nil, "half-written \(name) after SIGKILL at \(delay) s")
+                #expect((try? JSONParser.parse(Array(data))) != nil, "half-written \(name) after SIGKILL at manifest \(moment)")
             }
             let resumed = try stack.run(["--config", config, "--json"])
             #expect(resumed.status == 1, "\(resumed.stderr)")
@@ -247,7 +276,7 @@ struct RunTests {
             #expect(ids.count == Set(ids).count, "duplicated session rows")
             #expect(ids.count == totals["listed"]?.intValue)
         }
-        #expect(killedMidRun >= 2, "the forced runs finished before they could be killed")
+        #expect(killedMidRun >= 3, "the forced runs finished before they could be killed")
     }
 
     @Test("failed exports are recorded with the service's reason when asked; presigned downloads; archives not kept")

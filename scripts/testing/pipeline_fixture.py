@@ -167,7 +167,7 @@ SPECIAL_CASES = {
     "status_unknown_succeeded": (seedlib.UNKNOWN_STATUS, None, "SUCCEEDED", "file"),
 }
 FAILED_REASONS = {
-    "export_failed": "Unable to write the exported files to s3://{bucket}/exports/{gid}/{sid}.zip: Access Denied",
+    "export_failed": "Unable to write the exported files to s3://{bucket}/{prefix}{gid}/{sid}.zip: Access Denied",
     "export_failed_error": "The stream session ended before the files could be collected",
 }
 MIN_SESSIONS = len(SPECIAL_CASES) + 2
@@ -411,6 +411,10 @@ def describe(data, entries, perf, corrupted=None):
 
 _CLIENT = None
 _S3 = None
+# Where the fixture's objects live in the bucket (--key-prefix); it owns that
+# prefix and clears it on a fresh run. Tests that run at the same time on one
+# SeaweedFS each pass their own.
+KEY_PREFIX = "exports/"
 
 
 def s3_client():
@@ -471,7 +475,7 @@ def tiny_zip(text):
 def clear_exports():
     s3 = s3_client()
     paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=_S3["bucket"], Prefix="exports/"):
+    for page in paginator.paginate(Bucket=_S3["bucket"], Prefix=KEY_PREFIX):
         keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
         if keys:
             s3.delete_objects(Bucket=_S3["bucket"], Delete={"Objects": keys, "Quiet": True})
@@ -527,7 +531,7 @@ def plan(args):
         current = open_prefix.get(gid)
         if own or current is None or current[1] >= PREFIX_FILL:
             prefix_counter += 1
-            key = f"exports/{gid}/prefix-{prefix_counter}/"
+            key = f"{KEY_PREFIX}{gid}/prefix-{prefix_counter}/"
             prefixes[key] = {"gid": gid, "app": app, "sessions": []}
             if own:
                 return key
@@ -553,7 +557,7 @@ def plan(args):
         export, uri, key = None, None, None
         if export_status == "SUCCEEDED":
             if form == "file":
-                key = f"exports/{gid}/{sid}.zip"
+                key = f"{KEY_PREFIX}{gid}/{sid}.zip"
                 uri = f"s3://{args.bucket}/{key}"
             elif form == "prefix":
                 prefix = take_prefix(gid, app, own=(role == "prefix_no_match"))
@@ -566,7 +570,7 @@ def plan(args):
                 uri = "not-a-uri"
             export = {"Status": "SUCCEEDED", "OutputUri": uri}
         elif export_status == "FAILED":
-            export = {"Status": "FAILED", "StatusReason": FAILED_REASONS[role].format(bucket=args.bucket, gid=gid, sid=sid)}
+            export = {"Status": "FAILED", "StatusReason": FAILED_REASONS[role].format(bucket=args.bucket, prefix=KEY_PREFIX, gid=gid, sid=sid)}
         elif export_status == "PENDING":
             export = {"Status": "PENDING"}
 
@@ -815,6 +819,8 @@ def main(argv=None):
                     help="worker processes for large fixtures (archives are built in parallel)")
     ap.add_argument("--keep-archives", action="store_true", help="also write DIR/archives/<sessionId>.zip")
     ap.add_argument("--replace", metavar="SESSION_ID", help="upload a different archive for this session")
+    ap.add_argument("--key-prefix", default="exports/",
+                    help="key prefix the fixture owns and clears (default exports/); must end in /")
     args = ap.parse_args(argv)
     missing = [name for name in ("s3_endpoint", "bucket", "access_key", "secret_key") if not getattr(args, name)]
     if missing:
@@ -826,6 +832,10 @@ def main(argv=None):
             ap.error("--groups must be at least 1")
         if args.archive_mb <= 0:
             ap.error("--archive-mb must be positive")
+    if not args.key_prefix.endswith("/") or args.key_prefix.startswith("/"):
+        ap.error("--key-prefix must end in / and not start with one")
+    global KEY_PREFIX
+    KEY_PREFIX = args.key_prefix
     s3 = {"endpoint": args.s3_endpoint, "bucket": args.bucket, "accessKey": args.access_key,
           "secretKey": args.secret_key, "region": args.region}
     started = time.monotonic()

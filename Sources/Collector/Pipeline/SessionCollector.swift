@@ -150,7 +150,8 @@ struct SessionCollector: Sendable {
                 let source: DownloadSource = settings.presigned
                     ? .url(try await s3.presign(uri, expires: settings.presignExpiresSeconds))
                     : .object(uri)
-                let report = try await s3.download(source, to: path) { _, _ in false }
+                // No SHA-256 here: the ZIP reader hashes the whole archive as it verifies it.
+                let report = try await s3.download(source, to: path, hashing: false) { _, _ in false }
                 return (report, attempt)
             } catch {
                 guard await decide(error, attempt) else { throw error }
