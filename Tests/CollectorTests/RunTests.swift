@@ -352,3 +352,36 @@ struct RunTests {
         #expect(result.stderr.contains("pid \(getpid())"))
     }
 }
+
+@Suite("scripts/collect-after-sessions")
+struct CollectAfterSessionsTests {
+    @Test("passes the run's exit code through, keeps a dated log and summary, refuses a second run on the same config")
+    func wrapper() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ec-cas-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let script = CommandLineTests.repositoryRoot.appendingPathComponent("scripts/collect-after-sessions").path
+        let config = folder.appendingPathComponent("pipeline.json").path
+        try #"{"source": {"streamGroups": ["sg-1"]}, "download": {"concurrency": 0}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let logs = folder.appendingPathComponent("logs").path
+        let environment = ["PATH": "/usr/bin:/bin", "EC_BIN": CommandLineTests.binary, "HOME": folder.path]
+        let bad = try CommandLineTests.run([script, "--config", config, "--log-dir", logs], executable: "/bin/bash", environment: environment)
+        #expect(bad.status == 2, "\(bad.stderr)")
+        let logFiles = snapshot(URL(fileURLWithPath: logs)).filter { $0.key.hasSuffix(".log") }
+        #expect(logFiles.count == 1)
+        #expect(logFiles.values.first.map { String(decoding: $0, as: UTF8.self).contains("download.concurrency") } == true)
+
+        // A second start while the first holds the lock exits 75 at once.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let lockName = try CommandLineTests.run(["-c", "printf '%s' \"$(realpath \(config))\" | sha256sum | cut -c1-16"],
+                                                executable: "/bin/bash").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        holder.arguments = ["-c", "exec 9>\(logs)/.\(lockName).lock; flock 9; sleep 5"]
+        try holder.run()
+        defer { holder.terminate() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let busy = try CommandLineTests.run([script, "--config", config, "--log-dir", logs], executable: "/bin/bash", environment: environment)
+        #expect(busy.status == 75, "\(busy.stderr)")
+        #expect(busy.stderr.contains("still going"))
+    }
+}
