@@ -12,6 +12,9 @@ package struct FetchJob: Sendable {
     package var json: Bool
     package var settings: AWSSettings
     package var maxAttempts: Int
+    /// Compute the object's SHA-256 (`--no-sha256` turns it off: the length and
+    /// S3's checksum or the ETag's MD5 are still verified).
+    package var sha256 = true
 
     package init(source: String, output: String, json: Bool, settings: AWSSettings, maxAttempts: Int = 5) {
         self.source = source
@@ -52,14 +55,14 @@ package struct FetchJob: Sendable {
         let started = monotonicSeconds()
         let retry = S3Client.retryDecision(policy: RetryPolicy(maxAttempts: maxAttempts), quota: RetryQuota())
         do throws(S3Error) {
-            let report = try await client.download(downloadSource, to: output, retry: retry)
+            let report = try await client.download(downloadSource, to: output, hashing: sha256, retry: retry)
             let seconds = monotonicSeconds() - started
             logger.info("fetched", metadata: ["source": "\(shownSource)", "bytes": "\(report.bytes)",
                                               "attempts": "\(report.attempts)", "seconds": "\(seconds)"])
             if json {
                 emit(Array(Self.document(report, source: shownSource, path: output, seconds: seconds).serialized().utf8))
             } else {
-                emit(Array("\(output): \(report.bytes) bytes, sha256 \(report.sha256)\(report.resumedBytes > 0 ? ", resumed at \(report.resumedBytes)" : "")\n".utf8))
+                emit(Array("\(output): \(report.bytes) bytes\(sha256 ? ", sha256 \(report.sha256)" : "")\(report.resumedBytes > 0 ? ", resumed at \(report.resumedBytes)" : "")\n".utf8))
             }
             return Outcome(report: report, errors: [], status: .success)
         } catch {
@@ -72,7 +75,7 @@ package struct FetchJob: Sendable {
             ("source", .string(source)),
             ("path", .string(path)),
             ("bytes", .uint(report.bytes)),
-            ("sha256", .string(report.sha256)),
+            ("sha256", report.sha256.isEmpty ? .null : .string(report.sha256)),
             ("etag", .optional(report.etag)),
             ("versionId", .optional(report.versionID)),
             ("attempts", .int(Int64(report.attempts))),

@@ -26,6 +26,9 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(help: "Most attempts per download (standard retry mode).")
     var maxAttempts: Int = 5
 
+    @Flag(help: "Do not compute the object's SHA-256 (length and S3's checksum or MD5 are still verified).")
+    var noSha256 = false
+
     @OptionGroup var aws: AWSOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -35,7 +38,8 @@ struct FetchCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
-        let job = FetchJob(source: source, output: output, json: json, settings: try aws.settings(), maxAttempts: maxAttempts)
+        var job = FetchJob(source: source, output: output, json: json, settings: try aws.settings(), maxAttempts: maxAttempts)
+        job.sha256 = !noSha256
         let outcome = await job.run { Console.out(bytes: $0) }
         for line in outcome.errors { Console.error(line) }
         if outcome.status != .success { throw ExitCode(outcome.status.rawValue) }

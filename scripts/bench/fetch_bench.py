@@ -104,6 +104,8 @@ def main():
                 os.unlink(path)
         return {
             "export-collector fetch": [env["EC_BIN"], "fetch", f"s3://{BUCKET}/{key}", "-o", dest, "--log-level", "error"],
+            "export-collector fetch --no-sha256": [env["EC_BIN"], "fetch", f"s3://{BUCKET}/{key}", "-o", dest, "--no-sha256",
+                                                   "--log-level", "error"],
             "curl (presigned URL)": ["curl", "-sS", "-f", "-o", dest, url],
             "aws s3 cp": [aws, "s3", "cp", "--only-show-errors", f"s3://{BUCKET}/{key}", dest],
             "boto3 download_file": [sys.executable, "-c", boto_script, BUCKET, key, dest],
