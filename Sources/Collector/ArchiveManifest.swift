@@ -12,14 +12,20 @@ package enum ArchiveManifest {
     }
 
     /// The manifest without `schemaVersion`, as a session manifest embeds it.
+    /// A listing (`mode` `listing`) says so first; a verified index has no `mode`,
+    /// so its manifest is what it always was.
     package static func body(_ index: ArchiveIndex) -> JSONValue {
-        .object([
+        .object(modeMember(index) + [
             ("archive", archive(index)),
             ("status", .string(index.isOK ? "ok" : "error")),
             ("error", index.error.map { .object([("kind", .string($0.kind.rawValue)), ("message", .string($0.message))]) } ?? .null),
             ("entries", .array(index.entries.map(entry))),
             ("findings", .array(index.findings.map(finding))),
         ])
+    }
+
+    private static func modeMember(_ index: ArchiveIndex) -> [(String, JSONValue)] {
+        index.mode == .listing ? [("mode", .string(index.mode.rawValue))] : []
     }
 
     /// Writes the `index --json` document piece by piece, handing `emit` about a
@@ -37,6 +43,10 @@ package enum ArchiveManifest {
         out.append(UInt8(ascii: "{"))
         member("schemaVersion", first: true)
         JSONValue.int(schemaVersion).write(into: &out, pretty: true, depth: 1)
+        for (name, value) in modeMember(index) {
+            member(name)
+            value.write(into: &out, pretty: true, depth: 1)
+        }
         member("archive")
         archive(index).write(into: &out, pretty: true, depth: 1)
         member("status")
@@ -109,6 +119,7 @@ package enum ArchiveManifest {
         key("bytes"); writeNumber(entry.bytes, into: &out)
         key("crc32"); string(entry.crc32String)
         key("sha256"); string(entry.sha256)
+        if !entry.verified { key("verified"); out.append(contentsOf: "false".utf8) }
         key("modified"); string(entry.modified)
         key("mode"); string(entry.modeString)
         key("encrypted"); out.append(contentsOf: (entry.encrypted ? "true" : "false").utf8)
@@ -137,7 +148,7 @@ package enum ArchiveManifest {
     }
 
     private static func entry(_ entry: IndexedEntry) -> JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("path", .string(entry.path)),
             ("type", .string(entry.type.rawValue)),
             ("method", .string(entry.method.description)),
@@ -145,11 +156,15 @@ package enum ArchiveManifest {
             ("bytes", .uint(entry.bytes)),
             ("crc32", .string(entry.crc32String)),
             ("sha256", .optional(entry.sha256)),
+        ]
+        if !entry.verified { members.append(("verified", .bool(false))) }
+        members += [
             ("modified", .optional(entry.modified)),
             ("mode", .optional(entry.modeString)),
             ("encrypted", .bool(entry.encrypted)),
             ("status", .string(entry.isOK ? "ok" : "error")),
             ("error", entry.error.map { .object([("kind", .string($0.kind.rawValue)), ("message", .string($0.message))]) } ?? .null),
-        ])
+        ]
+        return .object(members)
     }
 }

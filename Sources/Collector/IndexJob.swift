@@ -1,12 +1,14 @@
+import HTTPTransport
 import Logging
+import S3
 import ZipIndex
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `export-collector index`: verify one local archive, print its manifest or a
-/// summary, and say how it went in the exit status.
+/// `export-collector index`: verify one local archive, or list one in S3 from
+/// its tail, print its manifest or a summary, and say how it went in the exit status.
 package struct IndexJob: Sendable {
     package var archivePath: String
     package var options: IndexOptions
@@ -27,18 +29,67 @@ package struct IndexJob: Sendable {
         package var status: ExitStatus
     }
 
-    /// Indexes the archive and hands the manifest (or the summary) to `output` in pieces.
+    /// `s3://bucket/key`: listed from the tail with `Range` requests, not downloaded.
+    package var isRemote: Bool { archivePath.hasPrefix("s3://") }
+
+    /// Indexes the local archive and hands the manifest (or the summary) to `output` in pieces.
     package func run(output: ([UInt8]) -> Void) -> Outcome {
-        let logger = Logger(label: "export-collector.index")
         let started = monotonicSeconds()
         let index = ZipIndexer.index(path: archivePath, options: options, extraction: extraction)
-        logger.debug("indexed archive", metadata: [
+        logIndexed(index, since: started)
+        return finish(index, output: output)
+    }
+
+    /// A local archive as `run(output:)`; an `s3://` one listed from its tail
+    /// (`S3Client.listingIndex`): the same manifest with `mode` `listing`, each
+    /// entry `sha256: null` and `verified: false`. Failing to reach the object
+    /// (credentials, access, network, no such key) exits 3, as an unreadable
+    /// local file does; extraction needs the data and is a usage error.
+    package func run(settings: AWSSettings, maxAttempts: Int = 5, output: ([UInt8]) -> Void) async -> Outcome {
+        guard isRemote else { return run(output: output) }
+        func stop(_ line: String, _ status: ExitStatus) -> Outcome {
+            Outcome(index: ArchiveIndex(path: archivePath, mode: .listing, error: nil), errors: [line], status: status)
+        }
+        guard extraction == nil else {
+            return stop("error: cannot extract (\(archivePath)): a remote archive is only listed; fetch it first to extract", .usage)
+        }
+        let uri: S3URI
+        do throws(S3Error) {
+            uri = try S3URI(parsing: archivePath)
+        } catch {
+            return stop("error: cannot index (\(archivePath)): \(error.message)", .usage)
+        }
+        let client: S3Client
+        do {
+            client = try makeS3Client(settings)
+        } catch {
+            return stop("error: cannot start the transport: \(error.message)", .cannotProceed)
+        }
+        defer { client.http.shutdown() }
+        let started = monotonicSeconds()
+        let retry = S3Client.retryDecision(policy: RetryPolicy(maxAttempts: maxAttempts), quota: RetryQuota())
+        do throws(S3Error) {
+            let (index, _) = try await client.listingIndex(uri, options: options, retry: retry)
+            logIndexed(index, since: started)
+            return finish(index, output: output)
+        } catch {
+            return stop("error: cannot list (\(uri)): \(error.message)", error.kind == .invalidURI ? .usage : .cannotProceed)
+        }
+    }
+
+    private func logIndexed(_ index: ArchiveIndex, since started: Double) {
+        Logger(label: "export-collector.index").debug("indexed archive", metadata: [
             "path": "\(archivePath)",
+            "mode": "\(index.mode.rawValue)",
             "entries": "\(index.entryCount)",
             "bytes": "\(index.bytes)",
             "bytesRead": "\(index.bytesRead)",
             "seconds": "\(((monotonicSeconds() - started) * 1000).rounded() / 1000)",
         ])
+    }
+
+    /// Prints the index and turns it into error lines and an exit status.
+    private func finish(_ index: ArchiveIndex, output: ([UInt8]) -> Void) -> Outcome {
         if json {
             ArchiveManifest.stream(index, emit: output)
         } else {
@@ -47,7 +98,8 @@ package struct IndexJob: Sendable {
         var errors: [String] = []
         var status = ExitStatus.success
         if let error = index.error {
-            errors.append("error: archive not verified (\(archivePath)): \(error.kind.rawValue): \(error.message)")
+            let what = index.mode == .listing ? "listed" : "verified"
+            errors.append("error: archive not \(what) (\(archivePath)): \(error.kind.rawValue): \(error.message)")
             // Unreadable input or unwritable extraction folder: nothing could be checked.
             status = error.kind == .io ? .cannotProceed : .failures
         }

@@ -6,7 +6,8 @@ enum IndexSummary {
     static func text(_ index: ArchiveIndex) -> String {
         var lines: [String] = []
         for entry in index.entries {
-            let state = entry.error.map { "\($0.kind.rawValue.uppercased()) " } ?? "ok "
+            // "listed": the directory shows nothing wrong, but the data was not read.
+            let state = entry.error.map { "\($0.kind.rawValue.uppercased()) " } ?? (entry.verified ? "ok " : "listed ")
             let size = String(entry.bytes).leftPadded(to: 12)
             let detail = entry.error.map { "  (\($0.message))" } ?? ""
             lines.append("\(state.leftPadded(to: 19)) \(entry.method.description.leftPadded(to: 8)) \(size)  \(entry.path)\(detail)")
@@ -20,6 +21,7 @@ enum IndexSummary {
         let failed = index.entries.filter { !$0.isOK }.count
         var summary = "\(index.path): \(verdict), \(index.entryCount) entries, \(index.bytes) bytes"
         if failed > 0 { summary += ", \(failed) failed" }
+        if index.mode == .listing { summary += " (listing from the central directory; data not verified)" }
         if let error = index.error { summary += " — \(error.kind.rawValue): \(error.message)" }
         if let sha = index.sha256 { summary += "\nsha256 \(sha)" }
         lines.append(summary)

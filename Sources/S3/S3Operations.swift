@@ -54,30 +54,35 @@ extension S3Client {
         S3ObjectSequence(client: self, bucket: bucket, prefix: prefix, retry: retry)
     }
 
-    /// Sends a request with a small body, re-signing every attempt, following a
-    /// region redirect once, and turning error responses into `S3Error`.
-    func send(what: String, bucket: String, retry: RetryDecision,
+    /// Sends a request with a small body (at most `bodyLimit` bytes when it
+    /// succeeds; an error document may take up to 1 MiB whatever the limit),
+    /// re-signing every attempt, following a region redirect once, and turning
+    /// error responses into `S3Error`.
+    func send(what: String, bucket: String, retry: RetryDecision, bodyLimit: Int = 8 << 20,
               request: () async throws(S3Error) -> HTTPRequest) async throws(S3Error) -> (head: HTTPResponseHead, body: [UInt8]) {
         var attempt = 0
         var redirected = false
         while true {
             attempt += 1
             do throws(S3Error) {
-                let sink = MemorySink()
+                let sink = MemorySink(limit: bodyLimit)
+                let errorSink = MemorySink(limit: max(bodyLimit, 1 << 20))
                 let signed = try await request()
                 let head: HTTPResponseHead
                 do {
-                    head = try await http.execute(signed, timeouts: timeouts) { _ in sink }
+                    head = try await http.execute(signed, timeouts: timeouts) { head in
+                        (200 ..< 300).contains(head.status) ? sink : errorSink
+                    }
                 } catch {
                     throw S3Error(transport: error, what: what)
                 }
                 guard (200 ..< 300).contains(head.status) else {
-                    if !redirected, learnRegion(bucket: bucket, head: head, body: sink.bytes) {
+                    if !redirected, learnRegion(bucket: bucket, head: head, body: errorSink.bytes) {
                         redirected = true
                         attempt -= 1
                         continue
                     }
-                    throw S3Error.fromResponse(status: head.status, body: sink.bytes,
+                    throw S3Error.fromResponse(status: head.status, body: errorSink.bytes,
                                                requestID: head.value(forHeader: "x-amz-request-id"), what: what)
                 }
                 return (head, sink.bytes)
