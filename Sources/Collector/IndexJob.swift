@@ -59,6 +59,10 @@ package struct IndexJob: Sendable {
         } catch {
             return stop("error: cannot index (\(archivePath)): \(error.message)", .usage)
         }
+        // A GET on a prefix would list the bucket, not read an archive.
+        guard !uri.key.isEmpty, !uri.key.hasSuffix("/") else {
+            return stop("error: cannot index (\(archivePath)): the key is a prefix; name one archive (s3://bucket/key)", .usage)
+        }
         let client: S3Client
         do {
             client = try makeS3Client(settings)

@@ -261,6 +261,9 @@ open(os.path.join(folder, "zero-bytes.zip"), "wb").close()
         #expect(extract.status == 2)
         #expect(extract.stderr.hasPrefix("error: ") && extract.stderr.split(separator: "\n").count == 1, "\(extract.stderr)")
 
+        let prefix = try CommandLineTests.run(["index", "s3://\(bucket)/\(Self.prefix)"], environment: try FetchTests.clientEnvironment())
+        #expect(prefix.status == 2 && prefix.stderr.contains("prefix"), "\(prefix.stderr)")
+
         let wrong = "wrongSecretKeyForTests0123456789abcdefXYZ"
         let denied = try CommandLineTests.run(["index", "s3://\(bucket)/\(Self.prefix)small.zip"],
                                               environment: try FetchTests.clientEnvironment(secret: wrong))
