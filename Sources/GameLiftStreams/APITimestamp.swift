@@ -68,7 +68,7 @@ package struct APITimestamp: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// Howard Hinnant's `civil_from_days`: the proleptic Gregorian date of a
     /// day number counted from 1970-01-01.
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    package static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -81,7 +81,7 @@ package struct APITimestamp: Sendable, Hashable, Comparable, CustomStringConvert
     }
 
     /// The inverse: days from 1970-01-01 of a Gregorian date.
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+    package static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400

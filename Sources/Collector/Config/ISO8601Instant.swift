@@ -1,3 +1,4 @@
+import GameLiftStreams
 /// ISO 8601 instants as seconds since 1970, without Foundation's formatters:
 /// `pipeline.json` needs the strict RFC 3339 profile with exact messages, and
 /// `perf_stats_v1.csv` has a timestamp on each of up to a million rows.
@@ -69,14 +70,10 @@ package enum ISO8601Instant {
         }
     }
 
-    /// Howard Hinnant's days-from-civil (proleptic Gregorian calendar).
+    /// Days from 1970-01-01 (proleptic Gregorian calendar), one implementation
+    /// for the whole tool: `APITimestamp`'s.
     static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        Int(APITimestamp.days(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     /// Over a buffer pointer rather than a generic collection: unspecialised

@@ -1,3 +1,4 @@
+import GameLiftStreams
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -81,26 +82,13 @@ enum ReportTime {
         return value
     }
 
-    // Howard Hinnant's days_from_civil / civil_from_days: exact for the
-    // proleptic Gregorian calendar, no tables.
+    // One calendar implementation for the whole tool: `APITimestamp`'s.
     private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        Int(APITimestamp.days(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     private static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let (year, month, day) = APITimestamp.civil(fromDays: Int64(days))
+        return (Int(year), Int(month), Int(day))
     }
 }
