@@ -209,9 +209,25 @@ struct RunTests {
         // The traversal entry was not written anywhere.
         #expect(!FileManager.default.fileExists(atPath: stack.folder.appendingPathComponent("etc/evil.txt").path))
 
-        // Second run: nothing collected again; collected manifests and archives untouched.
+        // Second run: nothing collected again; collected manifests and archives
+        // untouched; the S3 requests counted at a proxy in front of SeaweedFS.
         let before = snapshot(output)
-        let second = try stack.run(["--config", config, "--json"])
+        let proxy = try RemoteIndexTests.CountingProxy()
+        defer { proxy.stop() }
+        var proxied = stack.environment
+        proxied["AWS_ENDPOINT_URL_S3"] = proxy.url
+        let second = try CommandLineTests.run(["run", "--no-progress", "--config", config, "--json"], environment: proxied, timeout: 300)
+        let requests = (try await proxy.control("stats"))["requests"] as? [[String: Any]] ?? []
+        let gets = requests.filter { ($0["method"] as? String) == "GET" && (($0["path"] as? String) ?? "").hasSuffix(".zip") }
+        // Only the archives that failed verification are fetched again (failed sessions are retried).
+        let retried = (stack.expected["sessions"]?.objectMembers ?? []).filter {
+            $0.1["expect"]?.stringValue == "failed" && $0.1["stage"]?.stringValue == "index"
+        }.compactMap { $0.1["key"]?.stringValue }
+        #expect(gets.count == retried.count, "archive GETs on the second run: \(gets.compactMap { $0["path"] as? String })")
+        for get in gets {
+            let path = (get["path"] as? String ?? "").removingPercentEncoding ?? ""
+            #expect(retried.contains { path.hasSuffix($0) }, "fetched again: \(path)")
+        }
         #expect(second.status == 1)
         let again = try JSONParser.parse(second.stdout)
         #expect(again["collected"]?.intValue == 0)
