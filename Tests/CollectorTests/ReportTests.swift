@@ -328,6 +328,42 @@ struct ReportTests {
         #expect(skipped["path"] == .null && skipped["bytes"] == .null && skipped["sessionStatus"]?.stringValue == "skipped")
     }
 
+    @Test("streamed reports keep session id order whatever the file names, and leave no spool or temp files")
+    func streamedOrder() throws {
+        // The hostile session's file is not named after it, so its rows must
+        // move (a second pass); a duplicate and a malformed file are skipped.
+        let folder = try Self.makeFolder(extra: [
+            "aaa-renamed.json": Self.manifest(Spec(id: "zz-last", status: "collected", entries: [Self.entry("z.log")], bytes: 10)).serialized(pretty: false),
+            "zz-dup.json": Self.manifest(Spec(id: "ok01", status: "skipped")).serialized(pretty: false),
+            "broken.json": "{",
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try Self.runReport(folder)
+        #expect(result.status == 1, "\(result.stderr)")
+        let rows = try #require(try JSONParser.parse(try Self.read(folder, "manifest.json"))["sessions"]?.arrayValue)
+        let ids = rows.compactMap { $0["sessionId"]?.stringValue }
+        #expect(ids.count == 21 && ids.last == "zz-last")
+        #expect(ids == ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        // Each session's rows together, in the run manifest's order.
+        let lines = try Self.read(folder, "entries.jsonl").split(separator: "\n")
+        var order: [String] = []
+        for line in lines {
+            let id = try #require(try JSONParser.parse(String(line))["sessionId"]?.stringValue)
+            if order.last != id { order.append(id) }
+        }
+        #expect(order == ids)
+        #expect(try Self.read(folder, "entries.csv").split(separator: "\r\n").count == lines.count + 1)
+        // The page embeds one entries array per session row.
+        let html = try Self.read(folder, "report.html")
+        let block = try #require(html.range(of: "<script type=\"application/json\" id=\"ec-entries\">"))
+        let end = try #require(html.range(of: "</script>", range: block.upperBound ..< html.endIndex))
+        let entries = try JSONParser.parse(String(html[block.upperBound ..< end.lowerBound]))
+        #expect(entries["sessions"]?.arrayValue?.count == 21)
+        #expect(entries["more"]?.arrayValue?.count == 21)
+        let hidden = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }
+        #expect(hidden.isEmpty, "\(hidden)")
+    }
+
     // MARK: Markdown
 
     @Test("summary.md: totals, failures first with stage and kind, escaped cells")

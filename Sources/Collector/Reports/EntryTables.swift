@@ -1,7 +1,8 @@
 import OrderedJSON
 
 /// `entries.csv` and `entries.jsonl`: one row per entry with its session's
-/// columns, streamed to disk (500,000 entries never make one string). A
+/// columns, rendered per session while the manifests are read and streamed to
+/// disk (see ``ReportStream``; 500,000 entries never make one string). A
 /// session without entries (failed, skipped, export failed) still gets one
 /// row, its entry columns empty, so every session appears.
 enum EntryTables {
@@ -68,29 +69,26 @@ enum EntryTables {
     /// leading `'`, which spreadsheets show as text and do not display. Scripts
     /// that need the exact value read `entries.jsonl`. NUL, which spreadsheet
     /// programs cut text at, is written as `␀` (U+2400); nothing else changes.
-    static func writeCSV(_ sessions: [ReportSession], to path: String) throws(ReportError) {
-        let file = try ReportFile(path: path)
-        try file.write(columns.joined(separator: ",") + "\r\n")
-        for session in sessions {
-            // The session's four cells are written once and copied per row.
-            var prefix: [UInt8] = []
-            for value in sessionValues(session) {
-                appendCSVCell(value, into: &prefix)
-                prefix.append(UInt8(ascii: ","))
-            }
-            let entries = session.entries
-            for entry in entries.isEmpty ? [nil] : entries.map(Optional.some) {
-                try file.append { out in
-                    out.append(contentsOf: prefix)
-                    for (position, value) in entryValues(entry).enumerated() {
-                        if position > 0 { out.append(UInt8(ascii: ",")) }
-                        appendCSVCell(value, into: &out)
-                    }
-                    out.append(contentsOf: [0x0D, 0x0A])
-                }
-            }
+    static let csvHeader = Array((columns.joined(separator: ",") + "\r\n").utf8)
+
+    /// The CSV rows of one session (one row when it has no entries).
+    static func appendCSVRows(_ session: ReportSession, entries: [JSONValue], into out: inout [UInt8]) {
+        // The session's four cells are written once and copied per row.
+        var prefix: [UInt8] = []
+        for value in sessionValues(session) {
+            appendCSVCell(value, into: &prefix)
+            prefix.append(UInt8(ascii: ","))
         }
-        try file.commit()
+        func row(_ entry: JSONValue?) {
+            out.append(contentsOf: prefix)
+            for (position, value) in entryValues(entry).enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                appendCSVCell(value, into: &out)
+            }
+            out.append(contentsOf: [0x0D, 0x0A])
+        }
+        if entries.isEmpty { row(nil) }
+        for entry in entries { row(entry) }
     }
 
     static func appendCSVCell(_ value: JSONValue, into out: inout [UInt8]) {
@@ -136,33 +134,31 @@ enum EntryTables {
 
     /// One compact JSON object per line, the CSV's columns as members with
     /// their manifest types (numbers as numbers, absent as null) and exact text.
-    static func writeJSONLines(_ sessions: [ReportSession], to path: String) throws(ReportError) {
-        let file = try ReportFile(path: path)
-        // `,"path":` and the like, serialised once.
-        let keys: [[UInt8]] = columns.map { name in
-            var key: [UInt8] = [UInt8(ascii: ",")]
-            JSONValue.writeString(name, into: &key)
-            key.append(UInt8(ascii: ":"))
-            return key
+    /// `,"path":` and the like, serialised once.
+    static let jsonKeys: [[UInt8]] = columns.map { name in
+        var key: [UInt8] = [UInt8(ascii: ",")]
+        JSONValue.writeString(name, into: &key)
+        key.append(UInt8(ascii: ":"))
+        return key
+    }
+
+    /// The JSON Lines of one session (one line when it has no entries).
+    static func appendJSONLines(_ session: ReportSession, entries: [JSONValue], into out: inout [UInt8]) {
+        let keys = jsonKeys
+        var prefix: [UInt8] = [UInt8(ascii: "{")]
+        for (position, value) in sessionValues(session).enumerated() {
+            prefix.append(contentsOf: position == 0 ? keys[position].dropFirst() : keys[position][...])
+            value.write(into: &prefix, pretty: false, depth: 0)
         }
-        for session in sessions {
-            var prefix: [UInt8] = [UInt8(ascii: "{")]
-            for (position, value) in sessionValues(session).enumerated() {
-                prefix.append(contentsOf: position == 0 ? keys[position].dropFirst() : keys[position][...])
-                value.write(into: &prefix, pretty: false, depth: 0)
+        func line(_ entry: JSONValue?) {
+            out.append(contentsOf: prefix)
+            for (position, value) in entryValues(entry).enumerated() {
+                out.append(contentsOf: keys[sessionColumns + position])
+                value.write(into: &out, pretty: false, depth: 0)
             }
-            let entries = session.entries
-            for entry in entries.isEmpty ? [nil] : entries.map(Optional.some) {
-                try file.append { out in
-                    out.append(contentsOf: prefix)
-                    for (position, value) in entryValues(entry).enumerated() {
-                        out.append(contentsOf: keys[sessionColumns + position])
-                        value.write(into: &out, pretty: false, depth: 0)
-                    }
-                    out.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
-                }
-            }
+            out.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
         }
-        try file.commit()
+        if entries.isEmpty { line(nil) }
+        for entry in entries { line(entry) }
     }
 }

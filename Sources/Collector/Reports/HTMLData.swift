@@ -101,8 +101,8 @@ enum HTMLData {
         if let status = session.apiStatus {
             members.append(("as", .array([.string(status), .optional(session.apiStatusReason)])))
         }
-        if !session.findings.isEmpty {
-            members.append(("fn", .int(Int64(session.findings.count))))
+        if session.findingCount > 0 {
+            members.append(("fn", .int(Int64(session.findingCount))))
             members.append(("f", .array(session.findings.prefix(findingsPerSession).map {
                 .array([.string($0.kind), .string($0.path), .string($0.message)])
             })))
@@ -121,60 +121,102 @@ enum HTMLData {
         return .double((value * 1000).rounded() / 1000)
     }
 
-    /// `{"strings": [...], "more": [...], "sessions": [[entry, ...], ...]}`, one
-    /// array of entries per session in the order of the sessions block. An
-    /// entry is `[path, type, method, bytes, crc32, sha256 prefix, error kind,
-    /// error message]`, the text members as indexes into `strings` (paths,
+    /// Entries embedded per session for a page of `count` sessions.
+    static func perSession(sessions count: Int) -> Int {
+        min(entriesPerSession, max(50, entriesInAll / max(1, count)))
+    }
+
+    /// One embedded entry before its text is interned: `[path, type, method,
+    /// bytes, crc32, sha256 prefix, error kind, error message]`.
+    struct EntryCells: Sendable {
+        var path: String?
+        var type: String?
+        var method: String?
+        var bytes: JSONValue
+        var crc32: String?
+        var sha256: String?
+        var errorKind: String?
+        var errorMessage: String?
+    }
+
+    /// The entries of one session the page embeds, at most `perSession`
+    /// (failed entries first, so what needs a look is always shown), and how
+    /// many are left out. Runs on the thread that parsed the manifest.
+    static func selectEntries(_ all: [JSONValue], perSession: Int) -> (cells: [EntryCells], more: Int) {
+        var entries = all
+        var left = 0
+        if entries.count > perSession {
+            let failed = entries.filter { $0["status"]?.stringValue != "ok" }
+            let fine = entries.filter { $0["status"]?.stringValue == "ok" }
+            left = entries.count - perSession
+            entries = Array((failed + fine).prefix(perSession))
+        }
+        let cells = entries.map { entry in
+            EntryCells(path: entry["path"]?.stringValue, type: entry["type"]?.stringValue, method: entry["method"]?.stringValue,
+                       bytes: entry["bytes"].flatMap(ReportSession.unsigned).map(RunManifest.number) ?? .null,
+                       crc32: entry["crc32"]?.stringValue, sha256: entry["sha256"]?.stringValue.map { String($0.prefix(10)) },
+                       errorKind: entry["error"]?["kind"]?.stringValue ?? (entry["status"]?.stringValue == "ok" ? nil : entry["status"]?.stringValue),
+                       errorMessage: entry["error"]?["message"]?.stringValue)
+        }
+        return (cells, left)
+    }
+
+    /// The second block, `{"sessions": [[entry, ...], ...], "more": [...],
+    /// "strings": [...]}`: one array of entries per session in the order of
+    /// the sessions block, the text members as indexes into `strings` (paths,
     /// types and methods repeat across sessions), trailing nulls left out;
     /// `more[i]` counts the entries of session i left out.
-    static func writeEntries(_ sessions: [ReportSession], to file: ReportFile) throws(ReportError) {
-        var strings: [String] = []
-        var indexes: [String: Int] = [:]
-        func intern(_ text: String?) -> JSONValue {
+    ///
+    /// Built while the manifests are read: each session's array goes to a
+    /// spool file, so only the strings table and the counts stay in memory;
+    /// ``write(to:)`` copies it into the page.
+    final class EntriesBlock {
+        private let spool: SpoolFile
+        private var strings: [String] = []
+        private var indexes: [String: Int] = [:]
+        private var more: [Int] = []
+
+        init(for path: String) throws(ReportError) {
+            spool = try SpoolFile(for: path)
+        }
+
+        private func intern(_ text: String?) -> JSONValue {
             guard let text else { return .null }
             if let index = indexes[text] { return .int(Int64(index)) }
             indexes[text] = strings.count
             strings.append(text)
             return .int(Int64(strings.count - 1))
         }
-        let perSession = min(entriesPerSession, max(50, entriesInAll / max(1, sessions.count)))
-        var more: [JSONValue] = []
-        try file.write("<script type=\"application/json\" id=\"ec-entries\">{\"sessions\":[")
-        for (position, session) in sessions.enumerated() {
-            var entries = session.entries
-            var left = 0
-            if entries.count > perSession {
-                // Failed entries first, so what needs a look is always shown.
-                let failed = entries.filter { $0["status"]?.stringValue != "ok" }
-                let fine = entries.filter { $0["status"]?.stringValue == "ok" }
-                left = entries.count - perSession
-                entries = Array((failed + fine).prefix(perSession))
-            }
-            more.append(.int(Int64(left)))
+
+        /// The next session's entries, in the order of the sessions block.
+        func add(_ cells: [EntryCells], more left: Int) throws(ReportError) {
+            let position = more.count
+            more.append(left)
             var rows: [JSONValue] = []
-            rows.reserveCapacity(entries.count)
-            for entry in entries {
-                let sha = entry["sha256"]?.stringValue.map { String($0.prefix(10)) }
-                var cells: [JSONValue] = [
-                    intern(entry["path"]?.stringValue), intern(entry["type"]?.stringValue), intern(entry["method"]?.stringValue),
-                    entry["bytes"].flatMap(ReportSession.unsigned).map(RunManifest.number) ?? .null,
-                    .optional(entry["crc32"]?.stringValue), .optional(sha),
-                    intern(entry["error"]?["kind"]?.stringValue ?? (entry["status"]?.stringValue == "ok" ? nil : entry["status"]?.stringValue)),
-                    .optional(entry["error"]?["message"]?.stringValue),
+            rows.reserveCapacity(cells.count)
+            for entry in cells {
+                var row: [JSONValue] = [
+                    intern(entry.path), intern(entry.type), intern(entry.method), entry.bytes,
+                    .optional(entry.crc32), .optional(entry.sha256), intern(entry.errorKind), .optional(entry.errorMessage),
                 ]
-                while cells.last == .null { cells.removeLast() }
-                rows.append(.array(cells))
+                while row.last == .null { row.removeLast() }
+                rows.append(.array(row))
             }
-            try file.append { out in
+            try spool.append { out in
                 if position > 0 { out.append(UInt8(ascii: ",")) }
                 appendScriptSafe(.array(rows), into: &out)
                 out.append(0x0A)
             }
         }
-        try file.write("],\"more\":")
-        try file.append { appendScriptSafe(.array(more), into: &$0) }
-        try file.write(",\"strings\":")
-        try file.append { appendScriptSafe(.array(strings.map(JSONValue.string)), into: &$0) }
-        try file.write("}</script>\n")
+
+        func write(to file: ReportFile) throws(ReportError) {
+            try file.write("<script type=\"application/json\" id=\"ec-entries\">{\"sessions\":[")
+            try spool.copy(to: file)
+            try file.write("],\"more\":")
+            try file.append { appendScriptSafe(.array(more.map { .int(Int64($0)) }), into: &$0) }
+            try file.write(",\"strings\":")
+            try file.append { appendScriptSafe(.array(strings.map(JSONValue.string)), into: &$0) }
+            try file.write("}</script>\n")
+        }
     }
 }

@@ -11,7 +11,7 @@ import OrderedJSON
 /// script run and blocks every network request, as a second line of defence
 /// should an entry name ever get through as markup.
 enum HTMLReport {
-    static func write(run: JSONValue, sessions: [ReportSession], to path: String) throws(ReportError) {
+    static func write(run: JSONValue, sessions: [ReportSession], entries: HTMLData.EntriesBlock, to path: String) throws(ReportError) {
         let totals = ReportTotals(run: run, sessions: sessions)
         let nonce = randomNonce()
         let file = try ReportFile(path: path)
@@ -20,7 +20,7 @@ enum HTMLReport {
         try file.write(HTMLCharts.section(sessions))
         try file.write(sessionsSection)
         try HTMLData.writeSessions(sessions, totals: totals, to: file)
-        try HTMLData.writeEntries(sessions, to: file)
+        try entries.write(to: file)
         try file.write("<script nonce=\"\(nonce)\">\(HTMLAssets.script)</script>\n</body>\n</html>\n")
         try file.commit()
     }

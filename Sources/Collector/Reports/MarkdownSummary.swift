@@ -62,14 +62,9 @@ enum MarkdownSummary {
     static func topFindings(_ sessions: [ReportSession]) -> [String] {
         var counts: [String: (count: Int, sessions: Int)] = [:]
         for session in sessions {
-            var seen = Set<String>()
-            var kinds = session.findings.map(\.kind)
-            for entry in session.entries {
-                if let kind = entry["error"]?["kind"]?.stringValue { kinds.append("entry error: \(kind)") }
-            }
-            for kind in kinds {
-                counts[kind, default: (0, 0)].count += 1
-                if seen.insert(kind).inserted { counts[kind, default: (0, 0)].sessions += 1 }
+            for (kind, count) in session.problemKinds {
+                counts[kind, default: (0, 0)].count += count
+                counts[kind, default: (0, 0)].sessions += 1
             }
         }
         guard !counts.isEmpty else { return [] }

@@ -105,3 +105,76 @@ final class ReportFile {
         String(cString: strerror(errno))
     }
 }
+
+/// Bytes parked on disk until a report is assembled (report.html's entries,
+/// written while the manifests are read, copied in after the sessions): a
+/// hidden file in the output folder, unlinked as soon as it is open, so
+/// nothing is left behind whatever happens.
+final class SpoolFile {
+    /// The report the bytes are for (named in errors).
+    let path: String
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private(set) var count = 0
+    private static let flushThreshold = 1 << 20
+
+    init(for path: String) throws(ReportError) {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var tag = SystemRandomNumberGenerator()
+        let spoolPath = "\(folder).\(name).spool-\(getpid())-\(String(tag.next() as UInt32, radix: 16))"
+        descriptor = open(spoolPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .write(path: path, reason: ReportFile.lastError()) }
+        unlink(spoolPath)
+        buffer.reserveCapacity(Self.flushThreshold + 65_536)
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    func append(_ body: (inout [UInt8]) -> Void) throws(ReportError) {
+        let before = buffer.count
+        body(&buffer)
+        count += buffer.count - before
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    private func flush() throws(ReportError) {
+        var failure: String?
+        buffer.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var done = 0
+            while done < bytes.count {
+                let written = Glibc.write(descriptor, base + done, bytes.count - done)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = ReportFile.lastError()
+                    return
+                }
+                done += written
+            }
+        }
+        if let failure { throw .write(path: path, reason: failure) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends everything spooled so far to `file`, a megabyte at a time.
+    func copy(to file: ReportFile) throws(ReportError) {
+        try flush()
+        var chunk = [UInt8](repeating: 0, count: Self.flushThreshold)
+        var offset: off_t = 0
+        while true {
+            let got = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .write(path: path, reason: ReportFile.lastError())
+            }
+            if got == 0 { break }
+            offset += off_t(got)
+            try file.write(bytes: got == chunk.count ? chunk : Array(chunk[..<got]))
+        }
+    }
+}

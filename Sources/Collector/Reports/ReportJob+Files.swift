@@ -59,17 +59,14 @@ extension ReportJob {
         return bytes
     }
 
-    /// Reads and parses the files on every core (parsing 10,000 manifests of
-    /// 50 entries is most of what `report` does), results in the given order.
-    static func readManifests(_ paths: [String]) -> [Result<JSONValue, FileError>] {
-        // Parsing happens outside the lock; the lock only stores each result.
-        let results = Mutex([Result<JSONValue, FileError>?](repeating: nil, count: paths.count))
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            let outcome = readManifest(paths[index])
-            results.withLock { $0[index] = outcome }
-        }
-        return results.withLock { slots in
-            slots.map { $0 ?? .failure(FileError(description: "not read")) }
+    /// Reads, parses, checks and renders one session manifest (on a worker
+    /// thread); the parsed manifest is dropped before this returns.
+    static func load(_ path: String, formats: Set<ReportFormat>, perSession: Int) -> Result<ReportStream.Rendered, FileError> {
+        switch readManifest(path) {
+        case .failure(let error): return .failure(error)
+        case .success(let manifest):
+            if let problem = problem(in: manifest) { return .failure(FileError(description: problem)) }
+            return .success(ReportStream.render(manifest, formats: formats, perSession: perSession))
         }
     }
 

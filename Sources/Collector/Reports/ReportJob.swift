@@ -26,7 +26,9 @@ package struct ReportJob: Sendable {
     }
 
     package struct Outcome: Sendable {
-        /// The rebuilt run manifest (`nil` when the folder could not be read).
+        /// The rebuilt run manifest (`nil` when the folder could not be read),
+        /// without its `sessions` rows (an empty array): manifest.json holds
+        /// them, and 100,000 rows are not kept in memory twice.
         package var run: JSONValue?
         /// One line each for standard error: `warning: skipped sessions/x.json: <why>`, `error: ...`.
         package var messages: [String]
@@ -46,39 +48,74 @@ package struct ReportJob: Sendable {
             return Outcome(run: nil, messages: ["error: \(error)"], status: .cannotProceed)
         }
 
-        var manifests: [JSONValue] = []
+        // One pass in file name order (a session's file is named after it, so
+        // this is session id order): each manifest is parsed on a worker into
+        // a compact summary and its report rows, which are written here in
+        // order; neither the manifests nor their entries are kept.
+        let perSession = HTMLData.perSession(sessions: names.count)
+        var stream = ReportStream(directory: folder, formats: formats, perSession: perSession)
+        var sessions: [ReportSession] = []
+        var files: [Int] = []
+        sessions.reserveCapacity(names.count)
+        files.reserveCapacity(names.count)
         var skipped: [RunManifest.SkippedManifest] = []
-        var owners: [String: String] = [:]
-        for (name, outcome) in zip(names, Self.readManifests(names.map { sessionsFolder + "/" + $0 })) {
-            let file = "sessions/" + name
-            let manifest: JSONValue
+        var owners: [String: Int] = [:]
+        var ordered = true
+        let selected = formats
+        ReportStream.forEach(count: names.count, load: { index in
+            Self.load(sessionsFolder + "/" + names[index], formats: selected, perSession: perSession)
+        }) { index, outcome in
+            let file = "sessions/" + names[index]
+            let rendered: ReportStream.Rendered
             switch outcome {
-            case .success(let value): manifest = value
+            case .success(let value): rendered = value
             case .failure(let error):
                 skipped.append(.init(file: file, reason: error.description))
-                continue
-            }
-            if let problem = Self.problem(in: manifest) {
-                skipped.append(.init(file: file, reason: problem))
-                continue
+                return
             }
             // The first file (in name order) that names a session wins.
-            let sessionId = manifest["sessionId"]?.stringValue ?? ""
+            let sessionId = rendered.session.sessionId
             if let owner = owners[sessionId] {
-                skipped.append(.init(file: file, reason: "session \(sessionId) is already in \(owner)"))
-                continue
+                skipped.append(.init(file: file, reason: "session \(sessionId) is already in sessions/\(names[owner])"))
+                return
             }
-            owners[sessionId] = file
-            manifests.append(manifest)
+            owners[sessionId] = index
+            if let last = sessions.last, !last.sessionId.utf8.lexicographicallyPrecedes(sessionId.utf8) { ordered = false }
+            sessions.append(rendered.session)
+            files.append(index)
+            if ordered { stream.add(rendered) }
         }
+        owners = [:]
+
+        // A file named otherwise than its session (a hand edit, a rename)
+        // breaks the order, and skipped files change the page's entries per
+        // session: then the rows are written again, in a second pass over
+        // the files in session id order.
+        if !ordered || HTMLData.perSession(sessions: sessions.count) != perSession {
+            let order = sessions.indices.sorted { sessions[$0].sessionId.utf8.lexicographicallyPrecedes(sessions[$1].sessionId.utf8) }
+            sessions = order.map { sessions[$0] }
+            let sortedFiles = order.map { files[$0] }
+            let perSession = HTMLData.perSession(sessions: sessions.count)
+            stream = ReportStream(directory: folder, formats: formats, perSession: perSession)
+            let expected = sessions
+            ReportStream.forEach(count: sortedFiles.count, load: { position in
+                // A file changed since the first pass keeps its summary, without entries.
+                let outcome = Self.load(sessionsFolder + "/" + names[sortedFiles[position]], formats: selected, perSession: perSession)
+                if case .success(let rendered) = outcome, rendered.session.sessionId == expected[position].sessionId { return rendered }
+                return ReportStream.render(expected[position], entries: [], formats: selected, perSession: perSession)
+            }) { _, rendered in
+                stream.add(rendered)
+            }
+        }
+        files = []
         let parsed = monotonicSeconds()
 
-        let sessions = ReportSession.sorted(manifests)
-        let run = RunManifest.build(sorted: sessions, generatedAt: generatedAt ?? ReportTime.now(), skippedManifests: skipped)
+        // The rows are streamed into manifest.json, not kept in `run`.
+        let run = RunManifest.build(sorted: sessions, generatedAt: generatedAt ?? ReportTime.now(), skippedManifests: skipped, rows: false)
         var messages = skipped.map { "warning: skipped \($0.file): \($0.reason)" }
         do {
-            try ReportFile.write(run.serialized(pretty: true), to: folder + "/manifest.json")
-            try ReportWriter.write(run: run, sorted: sessions, to: folder, formats: formats)
+            try RunManifest.write(run, sorted: sessions, to: folder + "/manifest.json")
+            try stream.finish(run: run, sessions: sessions)
         } catch {
             messages.append("error: \(error)")
             return Outcome(run: run, messages: messages, status: .cannotProceed)

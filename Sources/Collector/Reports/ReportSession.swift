@@ -3,7 +3,13 @@ import OrderedJSON
 /// What the reports need from one session manifest, read liberally: any member
 /// may be missing, `null` or of another type (an older or hand-edited manifest,
 /// a session that failed before it had an archive), and then reads as absent.
-struct ReportSession: Sendable {
+///
+/// Compact: neither the manifest nor its entries are kept (the entry tables
+/// and the page's entries are written while the manifests are read, see
+/// ``ReportStream``), findings only as many as the page lists, so 100,000
+/// sessions fit in a few hundred bytes each whatever their entry counts. A
+/// class, so the charts' and the summary's lists share it instead of copying.
+final class ReportSession: Sendable {
     /// One `{stage, kind, message}` (session errors) or `{kind, message}` (archive errors).
     struct Problem: Sendable {
         var stage: String?
@@ -17,7 +23,6 @@ struct ReportSession: Sendable {
         var message: String
     }
 
-    let manifest: JSONValue
     let sessionId: String
     let streamGroupId: String?
     /// `collected`, `failed`, `skipped` or `export_failed` (anything else is kept as given).
@@ -38,19 +43,25 @@ struct ReportSession: Sendable {
     let archiveStatus: String?
     let archiveError: Problem?
     let error: Problem?
+    /// The manifest's `error` when it is an object, as given (the run manifest's row).
+    let errorValue: JSONValue?
+    /// The first ``HTMLData/findingsPerSession`` findings; `findingCount` counts all.
     let findings: [Finding]
+    let findingCount: Int
+    /// Occurrences per kind of finding and of entry error (`entry error: <kind>`),
+    /// in order of first occurrence: summary.md's top findings.
+    let problemKinds: [(kind: String, count: Int)]
     let failedEntries: Int
     let perf: [ReportPerf.Highlight]
 
     init(_ manifest: JSONValue) {
-        self.manifest = manifest
         let session = manifest["session"]
         let archive = manifest["archive"]
         let summary = archive?["archive"]
         sessionId = manifest["sessionId"]?.stringValue ?? ""
         streamGroupId = manifest["streamGroupId"]?.stringValue
         status = manifest["status"]?.stringValue ?? "unknown"
-        applicationId = session?["ApplicationArn"]?.stringValue.map(Self.resourceId)
+        applicationId = session?["ApplicationArn"]?.stringValue.map(ReportSession.resourceId)
         location = session?["Location"]?.stringValue
         userId = session?["UserId"]?.stringValue
         let created = session?["CreatedAt"]
@@ -59,34 +70,56 @@ struct ReportSession: Sendable {
         apiStatus = session?["Status"]?.stringValue
         apiStatusReason = session?["StatusReason"]?.stringValue
         exportStatusReason = session?["ExportFilesMetadata"]?["StatusReason"]?.stringValue
-        archiveBytes = Self.unsigned(summary?["bytes"]) ?? Self.unsigned(manifest["source"]?["bytes"])
+        archiveBytes = ReportSession.unsigned(summary?["bytes"]) ?? ReportSession.unsigned(manifest["source"]?["bytes"])
         archiveSha256 = summary?["sha256"]?.stringValue
         let entries = archive?["entries"]?.arrayValue
         entryCount = summary?["entryCount"]?.intValue ?? entries?.count
         archiveStatus = archive?["status"]?.stringValue
-        archiveError = Self.problem(archive?["error"])
-        error = Self.problem(manifest["error"])
-        findings = (archive?["findings"]?.arrayValue ?? []).compactMap { finding in
-            guard finding.objectMembers != nil else { return nil }
-            return Finding(kind: finding["kind"]?.stringValue ?? "unknown",
-                           path: finding["path"]?.stringValue ?? "",
-                           message: finding["message"]?.stringValue ?? "")
+        archiveError = ReportSession.problem(archive?["error"])
+        error = ReportSession.problem(manifest["error"])
+        let errorMember = manifest["error"]
+        errorValue = errorMember?.objectMembers != nil ? errorMember : nil
+        var kinds: [(kind: String, count: Int)] = []
+        var kindIndex: [String: Int] = [:]
+        func count(_ kind: String) {
+            if let index = kindIndex[kind] {
+                kinds[index].count += 1
+            } else {
+                kindIndex[kind] = kinds.count
+                kinds.append((kind, 1))
+            }
         }
-        failedEntries = (entries ?? []).reduce(0) { count, entry in
+        var kept: [Finding] = []
+        var findingCount = 0
+        for finding in archive?["findings"]?.arrayValue ?? [] where finding.objectMembers != nil {
+            let kind = finding["kind"]?.stringValue ?? "unknown"
+            findingCount += 1
+            count(kind)
+            guard kept.count < HTMLData.findingsPerSession else { continue }
+            kept.append(Finding(kind: kind, path: finding["path"]?.stringValue ?? "",
+                                message: finding["message"]?.stringValue ?? ""))
+        }
+        findings = kept
+        self.findingCount = findingCount
+        var failedEntries = 0
+        for entry in entries ?? [] {
             let failed = entry["status"]?.stringValue.map { $0 != "ok" } ?? false
-            return count + (failed || entry["error"]?.objectMembers != nil ? 1 : 0)
+            if failed || entry["error"]?.objectMembers != nil { failedEntries += 1 }
+            if let kind = entry["error"]?["kind"]?.stringValue { count("entry error: \(kind)") }
         }
+        self.failedEntries = failedEntries
+        problemKinds = kinds
         perf = ReportPerf.highlights(manifest["perfStats"])
     }
 
-    /// The entries of the archive (empty when there is none).
-    var entries: [JSONValue] { manifest["archive"]?["entries"]?.arrayValue ?? [] }
+    /// The entries of a session manifest's archive (empty when there is none).
+    static func entries(of manifest: JSONValue) -> [JSONValue] { manifest["archive"]?["entries"]?.arrayValue ?? [] }
 
     var isFailure: Bool { status == "failed" || status == "export_failed" }
 
     /// Anything a reviewer should look at: a failure, an error, a finding, a failed entry.
     var hasProblems: Bool {
-        isFailure || error != nil || archiveError != nil || !findings.isEmpty || failedEntries > 0 || archiveStatus == "error"
+        isFailure || error != nil || archiveError != nil || findingCount > 0 || failedEntries > 0 || archiveStatus == "error"
     }
 
     /// The one problem that best explains the session, as `stage`, `kind`, `message`.
@@ -105,7 +138,7 @@ struct ReportSession: Sendable {
             return Problem(stage: "index", kind: "entries", message: "\(failedEntries) entr\(failedEntries == 1 ? "y" : "ies") failed")
         }
         if let finding = findings.first {
-            let more = findings.count > 1 ? " (and \(findings.count - 1) more)" : ""
+            let more = findingCount > 1 ? " (and \(findingCount - 1) more)" : ""
             let path = finding.path.isEmpty ? "" : "\(finding.path): "
             return Problem(stage: "index", kind: finding.kind, message: path + finding.message + more)
         }

@@ -29,7 +29,7 @@ struct ReportTotals {
         var cache: JSONValue??
         func counted() -> JSONValue? {
             if let cache { return cache }
-            let totals = RunManifest.build(sorted: sessions, generatedAt: "", skippedManifests: [])["totals"]
+            let totals = RunManifest.build(sorted: sessions, generatedAt: "", skippedManifests: [], rows: false)["totals"]
             cache = .some(totals)
             return totals
         }

@@ -32,6 +32,12 @@ package enum RunManifest {
     }
 
     static func build(sorted sessions: [ReportSession], generatedAt: String, skippedManifests: [SkippedManifest]) -> JSONValue {
+        build(sorted: sessions, generatedAt: generatedAt, skippedManifests: skippedManifests, rows: true)
+    }
+
+    /// - Parameter rows: `false` leaves the `sessions` rows out (an empty
+    ///   array), for ``write(_:sorted:to:)`` to stream them.
+    static func build(sorted sessions: [ReportSession], generatedAt: String, skippedManifests: [SkippedManifest], rows: Bool) -> JSONValue {
         var counts: [String: Int] = [:]
         var archiveBytes: UInt64 = 0
         var entries = 0
@@ -39,7 +45,7 @@ package enum RunManifest {
         var failedEntries = 0
         for session in sessions {
             counts[session.status, default: 0] += 1
-            findings += session.findings.count
+            findings += session.findingCount
             failedEntries += session.failedEntries
             // What this run holds: the archives (and their entries) of the
             // collected sessions, not the broken ones a failed session left.
@@ -63,24 +69,55 @@ package enum RunManifest {
             ("schemaVersion", .int(schemaVersion)),
             ("generatedAt", .string(generatedAt)),
             ("totals", totals),
-            ("sessions", .array(sessions.map(row))),
+            ("sessions", .array(rows ? sessions.map(row) : [])),
             ("skippedManifests", .array(skippedManifests.map { .object([("file", .string($0.file)), ("reason", .string($0.reason))]) })),
         ])
     }
 
+    /// Writes `manifest.json` as `run.serialized(pretty: true)` would with the
+    /// rows of `sessions` in its `sessions` member, a row at a time (100,000
+    /// rows never make one string).
+    static func write(_ run: JSONValue, sorted sessions: [ReportSession], to path: String) throws(ReportError) {
+        let file = try ReportFile(path: path)
+        try file.write("{")
+        for (position, (key, value)) in (run.objectMembers ?? []).enumerated() {
+            try file.append { out in
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.newline(&out, pretty: true, depth: 1)
+                JSONValue.writeString(key, into: &out)
+                out.append(contentsOf: Array(": ".utf8))
+                if key != "sessions" || sessions.isEmpty { value.write(into: &out, pretty: true, depth: 1) }
+            }
+            guard key == "sessions", !sessions.isEmpty else { continue }
+            try file.write("[")
+            for (index, session) in sessions.enumerated() {
+                try file.append { out in
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONValue.newline(&out, pretty: true, depth: 2)
+                    row(session).write(into: &out, pretty: true, depth: 2)
+                }
+            }
+            try file.append { out in
+                JSONValue.newline(&out, pretty: true, depth: 1)
+                out.append(UInt8(ascii: "]"))
+            }
+        }
+        try file.write("\n}\n")
+        try file.commit()
+    }
+
     /// One row: the contract's six members first, then conveniences.
     static func row(_ session: ReportSession) -> JSONValue {
-        let error = session.manifest["error"]
-        return .object([
+        .object([
             ("sessionId", .string(session.sessionId)),
             ("status", .string(session.status)),
             ("archiveSha256", .optional(session.archiveSha256)),
             ("entryCount", session.entryCount.map { .int(Int64($0)) } ?? .null),
             ("bytes", session.archiveBytes.map(number) ?? .null),
-            ("error", error?.objectMembers != nil ? error ?? .null : .null),
+            ("error", session.errorValue ?? .null),
             ("streamGroupId", .optional(session.streamGroupId)),
             ("createdAt", .optional(session.createdAt)),
-            ("findings", .int(Int64(session.findings.count))),
+            ("findings", .int(Int64(session.findingCount))),
             ("failedEntries", .int(Int64(session.failedEntries))),
         ])
     }
