@@ -317,6 +317,52 @@ struct RunTests {
         #expect(!result.stderr.contains("X-Amz-Signature="), "a presigned URL reached the log")
     }
 
+    @Test("index.mode listing: every archive's entry list from its tail, a small fraction of the bytes, no archive kept")
+    func listingMode() async throws {
+        let stack = try PipelineStack(sessions: 15, groups: 1, seed: 24, archiveMB: 2)
+        defer { stack.stop() }
+        let output = stack.folder.appendingPathComponent("listing")
+        let proxy = try RemoteIndexTests.CountingProxy()
+        defer { proxy.stop() }
+        var proxied = stack.environment
+        proxied["AWS_ENDPOINT_URL_S3"] = proxy.url
+        let config = try stack.config(output: output, index: [("mode", .string("listing"))])
+        let result = try CommandLineTests.run(["run", "--no-progress", "--config", config, "--json"], environment: proxied)
+        #expect(result.status == 1, "\(result.stderr)")
+        var archiveBytes = 0
+        for (id, session) in stack.expected["sessions"]?.objectMembers ?? [] {
+            let expect = session["expect"]?.stringValue
+            guard expect != "not_listed" else { continue }
+            let manifest = try Self.manifest(output, id)
+            let kind = session["case"]?.stringValue
+            if expect == "collected" || kind == "corrupt" {
+                // A bad CRC needs the data: a listing cannot see it.
+                #expect(manifest["status"]?.stringValue == "collected", "\(id) \(kind ?? "")")
+                #expect(manifest["archive"]?["mode"]?.stringValue == "listing")
+                let entries = manifest["archive"]?["entries"]?.arrayValue ?? []
+                #expect(Set(entries.compactMap { $0["path"]?.stringValue }) == Set((session["entries"]?.objectMembers ?? []).map(\.0)), "\(id)")
+                #expect(entries.allSatisfy { $0["verified"] == .bool(false) && $0["sha256"] == .null })
+                archiveBytes += session["archiveBytes"]?.intValue ?? 0
+            } else if kind == "traversal" {
+                #expect(manifest["status"]?.stringValue == "failed")
+                #expect(manifest["error"]?["kind"]?.stringValue == "path_traversal")
+            }
+        }
+        let stats = try await proxy.control("stats")
+        let sent = stats["bodyBytes"] as? Int ?? Int.max
+        // At most the 65,633-byte suffix (the central directories are small
+        // here) per listed archive, plus headers; a small fraction of the archives.
+        let listed = result.stdout.isEmpty ? 0 : (try JSONParser.parse(result.stdout))["listed"]?.intValue ?? 0
+        #expect(archiveBytes > 5_000_000)
+        #expect(sent <= listed * (65_633 + 4096), "\(sent) bytes sent for \(listed) sessions")
+        #expect(sent * 10 < archiveBytes, "\(sent) bytes sent for \(archiveBytes) bytes of archives")
+        #expect(!snapshot(output).keys.contains { $0.hasPrefix("archives/") && $0.hasSuffix(".zip") })
+        let bad = try stack.config(output: output, index: [("mode", .string("listing")), ("extract", .array([.string("logs/*")]))])
+        let refused = try stack.run(["--config", bad])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("index.extract"))
+    }
+
     @Test("--dry-run lists what would be collected and writes nothing")
     func dryRun() throws {
         let stack = try PipelineStack(sessions: 15, groups: 1, seed: 23)

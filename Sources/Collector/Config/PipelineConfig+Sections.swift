@@ -115,9 +115,13 @@ extension PipelineConfig {
 
     static func readIndex(_ value: JSONValue, at path: String, _ reader: ConfigReader) -> Index {
         var index = Index()
-        let keys = ["sha256", "extract", "maxEntries", "maxUncompressedBytes", "maxCompressionRatio"]
+        let keys = ["mode", "sha256", "extract", "maxEntries", "maxUncompressedBytes", "maxCompressionRatio"]
         reader.members(of: value, at: path, known: keys) { key, value, path in
             switch key {
+            case "mode":
+                if let mode = reader.choice(value, at: path, among: IndexMode.allCases.map(\.rawValue)).flatMap(IndexMode.init) {
+                    index.mode = mode
+                }
             case "sha256":
                 if let flag = reader.bool(value, at: path) { index.sha256 = flag }
             case "extract":

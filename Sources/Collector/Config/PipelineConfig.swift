@@ -92,7 +92,15 @@ package struct PipelineConfig: Sendable, Equatable {
         static let maxAttemptsRange = 1 ... 20
     }
 
+    /// `index.mode`: `verify` downloads and verifies every entry; `listing`
+    /// reads only each archive's central directory with Range requests.
+    package enum IndexMode: String, Sendable, Equatable, CaseIterable {
+        case verify
+        case listing
+    }
+
     package struct Index: Sendable, Equatable {
+        package var mode: IndexMode = .verify
         package var sha256: Bool = true
         /// fnmatch globs of entries to extract under `files/<sessionId>/`; none by default.
         package var extract: [String] = []

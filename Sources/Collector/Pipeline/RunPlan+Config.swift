@@ -24,6 +24,10 @@ extension RunPlan {
         } catch {
             throw ConfigError(file: configFile, keyPath: "endpoints.gameliftstreams", message: error.message)
         }
+        if config.index.mode == .listing, !config.index.extract.isEmpty {
+            throw ConfigError(file: configFile, keyPath: "index.extract",
+                              message: "nothing can be extracted in listing mode (index.mode \"listing\" downloads no archive)")
+        }
         let scopes: [SessionListingScope]
         switch config.source.streamGroups {
         case .all: scopes = [.account]
@@ -49,6 +53,7 @@ extension RunPlan {
         index.maxCompressionRatio = config.index.maxCompressionRatio
         collect.index = index
         collect.extract = config.index.extract
+        collect.listingOnly = config.index.mode == .listing
         collect.createdAfter = config.source.createdAfterEpochSeconds.flatMap(APITimestamp.init(epochSeconds:))
         plan.collect = collect
         return plan

@@ -21,6 +21,9 @@ package struct CollectSettings: Sendable {
     package var createdAfter: APITimestamp?
     package var force = false
     package var dryRun = false
+    /// `index.mode: "listing"`: read each archive's central directory with
+    /// Range requests instead of downloading it; entries are not verified.
+    package var listingOnly = false
 
     package init() {}
 }
@@ -92,6 +95,9 @@ struct SessionCollector: Sendable {
         if settings.dryRun {
             return .planned(sessionID: sessionID, action: "collect \(resolved.uri)", bytes: resolved.object.size)
         }
+        if settings.listingOnly {
+            return await list(resolved.uri, into: record)
+        }
 
         // fetch
         let archivePath = folder.archivePath(sessionID)
@@ -137,6 +143,27 @@ struct SessionCollector: Sendable {
         let outcome = publish(record)
         if !settings.keepArchives { unlink(archivePath) }
         return outcome
+    }
+
+    /// `index.mode: "listing"`: the archive's entry list from its tail, no download.
+    private func list(_ uri: S3URI, into record: SessionRecord) async -> SessionOutcome {
+        var record = record
+        let started = monotonicSeconds()
+        do throws(S3Error) {
+            let (index, fetched) = try await s3.listingIndex(uri, options: settings.index,
+                                                             retry: S3Client.retryDecision(policy: retryPolicy, quota: retryQuota))
+            record.download = DownloadSummary(attempts: 1, resumedBytes: 0, seconds: monotonicSeconds() - started, via: "range")
+            record.archive = index
+            progress.fetched(bytes: fetched)
+            if index.isOK {
+                record.status = .collected
+            } else {
+                record.error = Self.indexError(index)
+            }
+        } catch {
+            record.error = StageError(.fetch, error.kind.rawValue, error.message)
+        }
+        return publish(record)
     }
 
     /// Downloads with a fresh presigned URL (or signature) for every attempt;
@@ -225,7 +252,9 @@ struct SessionCollector: Sendable {
     /// Collected before from the same object (ETag, and version id when S3 keeps versions).
     private func isUnchanged(_ sessionID: String, object: S3ObjectInfo) -> Bool {
         guard let manifest = existingManifest(sessionID), manifest["status"]?.stringValue == SessionStatus.collected.rawValue,
-              let etag = object.etag, let source = manifest["source"], source["etag"]?.stringValue == etag else { return false }
+              let etag = object.etag, let source = manifest["source"], source["etag"]?.stringValue == etag,
+              // A listing does not stand in for a verified collection, nor the other way round.
+              (manifest["archive"]?["mode"]?.stringValue == "listing") == settings.listingOnly else { return false }
         let previousVersion = source["versionId"]?.stringValue
         return object.versionID == nil || previousVersion == object.versionID
     }
