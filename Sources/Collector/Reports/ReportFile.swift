@@ -59,22 +59,25 @@ final class ReportFile {
     }
 
     private func flush() throws(ReportError) {
-        var failure: String?
-        buffer.withUnsafeBytes { bytes in
-            guard let base = bytes.baseAddress else { return }
+        if let failure = Self.writeAll(buffer, to: descriptor) { throw .write(path: path, reason: failure) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes every byte (retrying after EINTR); the reason when it could not.
+    static func writeAll(_ buffer: [UInt8], to descriptor: Int32) -> String? {
+        buffer.withUnsafeBytes { bytes -> String? in
+            guard let base = bytes.baseAddress else { return nil }
             var done = 0
             while done < bytes.count {
                 let written = Glibc.write(descriptor, base + done, bytes.count - done)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    failure = Self.lastError()
-                    return
+                    return lastError()
                 }
                 done += written
             }
+            return nil
         }
-        if let failure { throw .write(path: path, reason: failure) }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes, closes and renames the temp file over `path`.
@@ -143,21 +146,7 @@ final class SpoolFile {
     }
 
     private func flush() throws(ReportError) {
-        var failure: String?
-        buffer.withUnsafeBytes { bytes in
-            guard let base = bytes.baseAddress else { return }
-            var done = 0
-            while done < bytes.count {
-                let written = Glibc.write(descriptor, base + done, bytes.count - done)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = ReportFile.lastError()
-                    return
-                }
-                done += written
-            }
-        }
-        if let failure { throw .write(path: path, reason: failure) }
+        if let failure = ReportFile.writeAll(buffer, to: descriptor) { throw .write(path: path, reason: failure) }
         buffer.removeAll(keepingCapacity: true)
     }
 
