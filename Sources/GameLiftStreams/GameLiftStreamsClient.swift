@@ -83,7 +83,7 @@ package final class GameLiftStreamsClient: Sendable {
                       let cost = retryQuota.acquire(for: error.retryClass) else { throw error }
                 lastRetryCost = cost
                 do {
-                    try await retryPolicy.sleep(retryPolicy.delay(beforeRetry: attempt - 1))
+                    try await retryPolicy.sleep(retryPolicy.delay(beforeRetry: attempt - 1, retryAfter: error.retryAfter))
                 } catch {
                     throw GameLiftStreamsError(.transport, operation: operation, subject: subject, code: "cancelled",
                                                message: "cancelled while waiting to retry")

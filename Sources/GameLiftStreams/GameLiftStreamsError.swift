@@ -46,6 +46,8 @@ package struct GameLiftStreamsError: Error, Sendable, CustomStringConvertible {
     /// More of the service's message than fits on the error line (the
     /// canonical request a signature error shows), for debug logs.
     package var detail: String?
+    /// The response's `Retry-After` (429 or 503), honoured by the retry loop.
+    package var retryAfter: Duration?
 
     package init(_ kind: Kind, operation: String, subject: String? = nil, code: String? = nil, message: String,
                  status: Int? = nil, requestID: String? = nil) {
@@ -140,6 +142,7 @@ package struct GameLiftStreamsError: Error, Sendable, CustomStringConvertible {
         var error = GameLiftStreamsError(kind, operation: operation, subject: subject, code: code, message: message,
                                          status: status, requestID: head.value(forHeader: "x-amzn-RequestId"))
         error.detail = detail
+        error.retryAfter = head.retryAfter
         return error
     }
 }

@@ -110,6 +110,11 @@ struct GameLiftStreamsUnitTests {
         #expect(server.retryClass == .transient)
         #expect(server.message.contains("not JSON"))
         #expect(decode(418, header: nil, body: "").kind == .service)
+        // A throttled answer's Retry-After reaches the retry loop.
+        let head = HTTPResponseHead(status: 429, headers: [("x-amzn-ErrorType", "ThrottlingException"), ("Retry-After", "7")])
+        let slowDown = GameLiftStreamsError.fromResponse(status: 429, head: head, body: Array("{}".utf8), operation: "x", subject: nil)
+        #expect(slowDown.retryAfter == .seconds(7))
+        #expect(throttled.retryAfter == nil)
     }
 
     @Test("the endpoint is the region's unless overridden, and an override must be http(s)://host")
