@@ -136,9 +136,17 @@ package func makeGameLiftStreamsClient(_ settings: AWSSettings, requestsPerSecon
     }
     let chain = CredentialChain.standard(environment: settings.environment, profile: settings.explicitProfile,
                                          region: settings.region, http: http)
-    return try GameLiftStreamsClient(
-        http: http, credentials: CachedCredentials(chain), region: settings.region,
+    return try makeGameLiftStreamsClient(settings, http: http, credentials: CachedCredentials(chain),
+                                         rateLimiter: RequestRateLimiter(requestsPerSecond: requestsPerSecond),
+                                         maxAttempts: maxAttempts)
+}
+
+/// The GameLift Streams client on a transport and credentials the caller
+/// shares with others (`run` shares them with S3).
+func makeGameLiftStreamsClient(_ settings: AWSSettings, http: HTTPClient, credentials: CachedCredentials,
+                               rateLimiter: RequestRateLimiter, maxAttempts: Int) throws(GameLiftStreamsError) -> GameLiftStreamsClient {
+    try GameLiftStreamsClient(
+        http: http, credentials: credentials, region: settings.region,
         endpointURL: settings.gameLiftStreamsEndpoint,
-        rateLimiter: RequestRateLimiter(requestsPerSecond: requestsPerSecond),
-        retryPolicy: RetryPolicy(maxAttempts: maxAttempts))
+        rateLimiter: rateLimiter, retryPolicy: RetryPolicy(maxAttempts: maxAttempts))
 }

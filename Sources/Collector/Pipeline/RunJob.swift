@@ -78,14 +78,12 @@ package struct RunJob: Sendable {
         let gameLift: GameLiftStreamsClient
         do {
             http = try HTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: max(16, plan.concurrency * 2)))
-            let chain = CredentialChain.standard(environment: plan.settings.environment, profile: plan.settings.explicitProfile,
-                                                 region: plan.settings.region, http: http)
-            let credentials = CachedCredentials(chain)
-            gameLift = try GameLiftStreamsClient(
-                http: http, credentials: credentials, region: plan.settings.region,
-                endpointURL: plan.settings.gameLiftStreamsEndpoint,
-                rateLimiter: RequestRateLimiter(requestsPerSecond: plan.requestsPerSecond, burst: plan.requestBurst),
-                retryPolicy: RetryPolicy(maxAttempts: plan.collect.maxAttempts))
+            let credentials = CachedCredentials(CredentialChain.standard(
+                environment: plan.settings.environment, profile: plan.settings.explicitProfile,
+                region: plan.settings.region, http: http))
+            gameLift = try makeGameLiftStreamsClient(plan.settings, http: http, credentials: credentials,
+                                                     rateLimiter: RequestRateLimiter(requestsPerSecond: plan.requestsPerSecond, burst: plan.requestBurst),
+                                                     maxAttempts: plan.collect.maxAttempts)
             let s3 = S3Client(http: http, credentials: credentials, region: plan.settings.region,
                               endpointOverride: plan.settings.s3Endpoint, addressing: plan.settings.addressing)
             defer { http.shutdown() }
@@ -167,14 +165,13 @@ package struct RunJob: Sendable {
                                     session = try await gameLift.completingExportMetadata(session)
                                 } catch {
                                     // Without its OutputUri the session fails at resolve, and says why.
-                                    var record = SessionRecord(sessionID: session.sessionID ?? "unknown", streamGroupID: session.streamGroupID,
-                                                               session: session, status: .failed)
-                                    record.error = StageError(.resolve, error.kind.rawValue, error.description)
                                     guard let id = session.sessionID, SessionCollector.isSafeName(id) else {
                                         return .unidentified(session.arn ?? "(no ARN)")
                                     }
-                                    record.sessionID = id
-                                    return collector.publishFailure(record)
+                                    var record = SessionRecord(sessionID: id, streamGroupID: session.streamGroupID,
+                                                               session: session, status: .failed)
+                                    record.error = StageError(.resolve, error.kind.rawValue, error.description)
+                                    return collector.publish(record)
                                 }
                             }
                             return await collector.collect(session)
@@ -255,21 +252,5 @@ package struct RunJob: Sendable {
         }
         text += "\(toCollect) archive\(toCollect == 1 ? "" : "s") to collect, \(RunProgress.bytes(total)) in all\n"
         return text
-    }
-}
-
-extension SessionCollector {
-    /// Writes the manifest of a session that failed before `collect` could start.
-    func publishFailure(_ record: SessionRecord) -> SessionOutcome {
-        var record = record
-        record.status = .failed
-        let document = record.manifest(collectedAt: APITimestamp.now.iso8601Seconds)
-        do {
-            try OutputFolder.writeAtomically(Array(document.serialized().utf8), to: folder.sessionManifestPath(record.sessionID))
-        } catch {
-            record.error = StageError(.publish, "io", error.message)
-        }
-        progress.finished(.failed)
-        return .written(record)
     }
 }

@@ -231,7 +231,9 @@ struct SessionCollector: Sendable {
         try? manager.removeItem(atPath: old)
     }
 
-    private func publish(_ record: SessionRecord) -> SessionOutcome {
+    /// Writes the session's manifest; a session whose manifest cannot be
+    /// written fails at `publish`.
+    func publish(_ record: SessionRecord) -> SessionOutcome {
         var record = record
         let document = record.manifest(collectedAt: APITimestamp.now.iso8601Seconds)
         do {
