@@ -11,9 +11,14 @@ standard input closes (so it stops with its parent).
   GET /ecs/credentials                         needs Authorization: the container token
   GET /stats                                   request counts, as JSON
 Credentials expire EXPIRES_IN seconds after issue (argv[1], default 3600).
+METADATA_KEY_PAIRS (environment, a JSON list of [accessKeyId, secret]) makes
+the n-th issue of a kind hand out the n-th pair (the last one again after the
+end) without a session token: keys a local S3 knows, for tests of credentials
+that are rotated mid-run.
 """
 import datetime
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +27,7 @@ EXPIRES_IN = int(sys.argv[1]) if len(sys.argv) > 1 else 3600
 TOKEN = "imds-session-token-for-tests"
 ROLE = "collector-instance-role"
 CONTAINER_TOKEN = "container-authorization-token"
+KEY_PAIRS = json.loads(os.environ.get("METADATA_KEY_PAIRS") or "[]")
 counts = {}
 lock = threading.Lock()
 
@@ -31,6 +37,10 @@ def credentials(prefix):
         counts[prefix] = counts.get(prefix, 0) + 1
         serial = counts[prefix]
     expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=EXPIRES_IN)
+    if KEY_PAIRS:
+        access, secret = KEY_PAIRS[min(serial, len(KEY_PAIRS)) - 1]
+        return {"Code": "Success", "AccessKeyId": access, "SecretAccessKey": secret,
+                "Expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}
     return {
         "Code": "Success",
         "AccessKeyId": f"ASIA{prefix.upper()}{serial:04d}",
