@@ -40,9 +40,11 @@ package final class S3Client: Sendable {
         return S3Endpoint(region: region(of: bucket), style: addressing)
     }
 
-    /// A signed request for `key` in `bucket` (`query` already encoded).
+    /// A signed request for `key` in `bucket` (`query` already encoded);
+    /// `body` is sent as is, its hash signed as `payload` says.
     func signedRequest(method: String, bucket: String, key: String, query: String = "",
-                       headers: [(name: String, value: String)] = []) async throws(S3Error) -> HTTPRequest {
+                       headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+                       payload: SigningRequest.Payload = .empty) async throws(S3Error) -> HTTPRequest {
         let (url, _) = endpoint(for: bucket).url(bucket: bucket, key: key, query: query)
         let credentials: Credentials
         do {
@@ -54,10 +56,10 @@ package final class S3Client: Sendable {
         do {
             let request = try SigningRequest(method: method, url: url,
                                              headers: headers.map { SigningRequest.Header($0.name, $0.value) },
-                                             payload: .empty)
+                                             payload: payload)
             let signature = try signer.signHeaders(request)
             return HTTPRequest(method: method, url: url,
-                               headers: headers + signature.headers.map { (name: $0.name, value: $0.value) })
+                               headers: headers + signature.headers.map { (name: $0.name, value: $0.value) }, body: body)
         } catch {
             throw S3Error(.invalidURI, "cannot sign a request for s3://\(bucket)/\(key): \(error.message)")
         }
