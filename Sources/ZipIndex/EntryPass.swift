@@ -51,7 +51,7 @@ final class EntryPass {
     init(run: IndexRun, records: [CentralRecord], base: UInt64, directoryStart: UInt64) {
         self.run = run
         self.directoryStart = directoryStart
-        reader = SequentialReader(file: run.file, pool: run.readPool, hashing: run.hashing, tail: run.tail, end: directoryStart)
+        reader = SequentialReader(file: run.file, pool: run.readPool, hashing: run.archiveHashing, tail: run.tail, end: directoryStart)
         batch = run.hashing.map { HashBatch(pool: run.outputPool, hashing: $0) }
         run.hashing?.expectEntries(records.count)
         states = records.map { record in
@@ -215,7 +215,9 @@ final class EntryPass {
             return
         }
         guard !states[index].skipData else { return }
-        try verifyData(index, dataEnd: dataEnd)
+        if try !replayStreamed(index, headerOffset: offset, dataStart: dataStart, dataEnd: dataEnd) {
+            try verifyData(index, dataEnd: dataEnd)
+        }
         if record.usesDataDescriptor, states[index].error == nil || states[index].error?.kind == .checksum {
             try checkDataDescriptor(index, zip64: local.hasZip64Field || record.extras.hasZip64Field)
         }
@@ -317,7 +319,7 @@ final class EntryPass {
         let result = sink.finish()
         if failure == nil, let ioError = result.ioError { failure = ioError }
         if failure == nil, result.produced != record.uncompressedSize {
-            failure = EntryFailure(.sizeMismatch, "data decodes to \(result.produced) bytes; the central directory says \(record.uncompressedSize)")
+            failure = .decodedSize(result.produced, declared: record.uncompressedSize)
         }
         if failure == nil, !result.crcDeferred, result.crc != record.crc {
             failure = crcMismatch(result.crc, record)
@@ -342,6 +344,56 @@ final class EntryPass {
         }
     }
 
+    /// Settles the entry from what the streaming scan decoded, when the scan
+    /// worked under the same conditions this pass would: the same local
+    /// header, the same method, and bounds from which the central directory's
+    /// sizes give the same verdict. Entries to extract and symlinks (whose
+    /// bytes are needed) are read as usual.
+    /// - Returns: whether the entry was settled.
+    private func replayStreamed(_ index: Int, headerOffset: UInt64, dataStart: UInt64, dataEnd: UInt64) throws(ArchiveFailure) -> Bool {
+        guard let streamed = run.streamed?.entries[headerOffset] else { return false }
+        let record = states[index].record
+        guard streamed.dataStart == dataStart, streamed.methodCode == record.methodCode,
+              record.entryType != .symlink,
+              run.extractor.map({ states[index].unsafe || !$0.selects(record.path) }) ?? true
+        else { return false }
+        let (compressed, declared) = (record.compressedSize, record.uncompressedSize)
+        var failure: EntryFailure?
+        if streamed.inputLimit == compressed, streamed.outputLimit == declared {
+            // Decoded under exactly this entry's bounds: the same verdict.
+            failure = streamed.inflateFailure
+        } else if streamed.inputLimit == nil, streamed.inflateFailure == nil, record.method == .deflate,
+                  streamed.consumed <= compressed {
+            // A data-descriptor entry whose stream ended cleanly within the
+            // compressed size the central directory gives.
+            if streamed.produced > declared {
+                failure = .inflatesPastDeclared(declared)
+            } else if streamed.consumed < compressed {
+                failure = .bytesAfterStreamEnd(compressed - streamed.consumed)
+            }
+        } else {
+            return false
+        }
+        try reader.skip(to: dataEnd)
+        if failure == nil, streamed.produced != declared {
+            failure = .decodedSize(streamed.produced, declared: declared)
+        }
+        if failure == nil, streamed.crc != record.crc {
+            failure = crcMismatch(streamed.crc, record)
+        }
+        states[index].crcPending = false
+        if let failure {
+            if states[index].error == nil { states[index].error = failure }
+        } else {
+            states[index].sha256 = streamed.sha256
+        }
+        replayedEntries += 1
+        return true
+    }
+
+    /// Entries settled from the streaming scan (the rest were decoded here).
+    private(set) var replayedEntries = 0
+
     /// Raw-inflates the entry's bytes, stopping as soon as the output exceeds the
     /// declared size, so a lying header cannot make the reader inflate without end.
     private func inflate(_ record: CentralRecord, dataEnd: UInt64, into sink: inout DataSink) throws(ArchiveFailure) -> EntryFailure? {
@@ -356,23 +408,23 @@ final class EntryPass {
             let (status, written) = inflater.inflate(into: sink.outputBuffer())
             sink.commitOutput(written)
             if sink.produced > record.uncompressedSize {
-                return EntryFailure(.sizeMismatch, "data inflates to more than the \(record.uncompressedSize) bytes the central directory declares; stopped")
+                return .inflatesPastDeclared(record.uncompressedSize)
             }
             switch status {
             case Z_STREAM_END:
                 let leftover = UInt64(inflater.pendingInput) + (dataEnd - reader.position)
                 if leftover > 0 {
-                    return EntryFailure(.corruptData, "\(leftover) bytes of compressed data follow the end of the deflate stream")
+                    return .bytesAfterStreamEnd(leftover)
                 }
                 return nil
             case Z_OK:
                 continue
             case Z_BUF_ERROR where inflater.pendingInput == 0 && reader.position == dataEnd:
-                return EntryFailure(.corruptData, "compressed data ends before the deflate stream does")
+                return .streamCutShort
             case Z_BUF_ERROR:
                 continue
             default:
-                return EntryFailure(.corruptData, "deflate stream is corrupt (zlib: \(inflater.lastMessage ?? "error \(status)"))")
+                return .corruptStream(inflater.lastMessage, status: status)
             }
         }
     }
@@ -412,7 +464,7 @@ final class EntryPass {
     // MARK: Results
 
     private func crcMismatch(_ computed: UInt32, _ record: CentralRecord) -> EntryFailure {
-        EntryFailure(.checksum, "CRC-32 of the data is \(hex32(computed)); the central directory says \(hex32(record.crc))")
+        .crcMismatch(computed, declared: record.crc)
     }
 
     /// The entries, with what the hashing queue computed settled in: digests,

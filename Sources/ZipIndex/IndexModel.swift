@@ -15,6 +15,9 @@ package struct ArchiveIndex: Sendable, Equatable {
     package var error: ArchiveFailure?
     /// Bytes read from the file to produce this index (not part of the manifest).
     package var bytesRead: UInt64 = 0
+    /// Entries settled by the streaming scan during the download instead of
+    /// being decoded again (not in the manifest: it never changes a verdict).
+    package var settledWhileDownloading = 0
     /// `listing` when only the central directory was read (`ListingIndexer`).
     package var mode: IndexMode = .verified
 

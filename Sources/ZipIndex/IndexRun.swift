@@ -11,14 +11,19 @@ final class IndexRun {
     let readPool = ChunkPool(count: 4, chunkSize: 1 << 20)
     let outputPool = ChunkPool(count: 4, chunkSize: 256 << 10)
     let inflater: Inflater
+    /// What decoding the archive while it downloaded settled (`StreamScanner`),
+    /// when it scanned exactly this file: entries it decoded are not read again,
+    /// and the archive's digest is the stream's.
+    let streamed: StreamedScan?
 
     /// The last bytes of the file, read once.
     var tail: [UInt8] = []
     var tailStart: UInt64 = 0
 
     init(file: any ArchiveSource, path: String, options: IndexOptions, extractor: Extractor?,
-         listingOnly: Bool = false) throws(ArchiveFailure) {
+         listingOnly: Bool = false, streamed: StreamedScan? = nil) throws(ArchiveFailure) {
         self.file = file
+        self.streamed = streamed.flatMap { $0.bytes == file.size ? $0 : nil }
         self.path = path
         self.options = options
         self.listingOnly = listingOnly
@@ -37,7 +42,7 @@ final class IndexRun {
             }
             // Whatever stopped the index, the file's digest still identifies it.
             hashing?.drain()
-            result.sha256 = try? digestOfWholeFile()
+            result.sha256 = streamed?.archiveSHA256 ?? (try? digestOfWholeFile())
         }
     }
 
@@ -81,10 +86,11 @@ final class IndexRun {
             return
         }
         try pass.perform()
+        result.settledWhileDownloading = pass.replayedEntries
 
         // The archive digest: the entry area came through the reader; the central
         // directory and tail are in memory.
-        if let hashing {
+        if let hashing, streamed == nil {
             try pass.reader.skip(to: directory.start)
             var position = directory.start
             if position < tailStart {
@@ -101,7 +107,7 @@ final class IndexRun {
             hashing.archive(Array(tail[Int(position - tailStart)...]))
         }
         let digests = hashing?.finish()
-        result.sha256 = digests?.archive
+        result.sha256 = streamed?.archiveSHA256 ?? digests?.archive
         result.entries = pass.entries(queueResults: digests?.entries ?? [])
         result.findings = archiveFindings + pass.findings(prependedBytes: directory.base)
         result.error = pass.archiveLimitError ?? pass.structuralError
@@ -203,6 +209,10 @@ final class IndexRun {
         let suffix = lower[lower.index(after: dot)...]
         return suffix.count >= 3 && suffix.first == "z" && suffix.dropFirst().allSatisfy(\.isNumber)
     }
+
+    /// The hasher the entry area's bytes go through for the archive digest:
+    /// none when the stream already gave it.
+    var archiveHashing: Hashing? { streamed == nil ? hashing : nil }
 
     private func digestOfWholeFile() throws(ArchiveFailure) -> String? {
         guard options.sha256 else { return nil }

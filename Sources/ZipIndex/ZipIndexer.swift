@@ -6,19 +6,22 @@
 /// central record, each entry inflated, CRC-checked and hashed, and optionally
 /// extracted. Memory stays flat: a few fixed chunks plus the central directory.
 package enum ZipIndexer {
-    /// Indexes the archive at `path`. Never throws: every failure is classified
+    /// Indexes the archive at `path`. With `streamed` (what an `ArchiveFollower`
+    /// settled while the file was written), entries decoded then are not read
+    /// again; the result is the same, field for field. Never throws: every failure is classified
     /// in the result (`error`, entry errors, findings).
     package static func index(
         path: String,
         options: IndexOptions = IndexOptions(),
-        extraction: ExtractionRequest? = nil
+        extraction: ExtractionRequest? = nil,
+        streamed: StreamedScan? = nil
     ) -> ArchiveIndex {
         var result = ArchiveIndex(path: path, bytes: 0, sha256: nil, comment: "", entries: [], findings: [], error: nil)
         do throws(ArchiveFailure) {
             let file = try ReadOnlyFile(path: path)
             result.bytes = file.size
             let extractor = try extraction.map { request throws(ArchiveFailure) in try Extractor(request) }
-            let run = try IndexRun(file: file, path: path, options: options, extractor: extractor)
+            let run = try IndexRun(file: file, path: path, options: options, extractor: extractor, streamed: streamed)
             run.perform(into: &result)
             result.bytesRead = file.bytesRead
         } catch {

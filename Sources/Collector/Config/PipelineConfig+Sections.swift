@@ -153,12 +153,16 @@ extension PipelineConfig {
 
     static func readOutput(_ value: JSONValue, at path: String, _ reader: ConfigReader) -> Output {
         var output = Output()
-        reader.members(of: value, at: path, known: ["dir", "reports"]) { key, value, path in
+        reader.members(of: value, at: path, known: ["dir", "reports", "multipartThresholdBytes", "payloadSigning"]) { key, value, path in
             switch key {
             case "dir":
                 if let dir = readOutputDir(value, at: path, reader) { output.dir = dir }
             case "reports":
                 if let reports = readReports(value, at: path, reader) { output.reports = reports }
+            case "multipartThresholdBytes":
+                if let bytes = reader.integer(value, at: path, in: Output.multipartThresholdRange) { output.multipartThresholdBytes = bytes }
+            case "payloadSigning":
+                if let choice = reader.choice(value, at: path, among: Output.payloadSigningChoices) { output.payloadSigning = choice }
             default: break
             }
         }
@@ -167,8 +171,8 @@ extension PipelineConfig {
 
     private static func readOutputDir(_ value: JSONValue, at path: String, _ reader: ConfigReader) -> String? {
         guard let dir = reader.nonEmptyString(value, at: path, emptyMessage: "must not be empty") else { return nil }
-        if dir.utf8.starts(with: "s3://".utf8) || dir.utf8.starts(with: "S3://".utf8) {
-            reader.report(path, "s3:// output is not supported yet")
+        if let problem = S3OutputLocation.problem(dir) {
+            reader.report(path, problem)
             return nil
         }
         if dir.utf8.contains(0) {

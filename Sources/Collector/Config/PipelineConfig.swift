@@ -113,12 +113,21 @@ package struct PipelineConfig: Sendable, Equatable {
     }
 
     package struct Output: Sendable, Equatable {
-        /// A local folder; `s3://` output comes with a later issue and is refused until then.
+        /// A local folder, or `s3://bucket/prefix/` (staged locally, uploaded as written).
         package var dir: String = "collected"
+        /// Extension: S3 output uploads objects larger than this in parts
+        /// (5 MiB … 5 GiB; the part size too, grown when 10,000 parts would not do).
+        package var multipartThresholdBytes: Int = 16 << 20
+        /// Extension: `auto` sends `UNSIGNED-PAYLOAD` over https (as the AWS CLI
+        /// does) and signs the payload's SHA-256 over http; `signed` always signs it.
+        package var payloadSigning: String = "auto"
         /// Which of ``reportKinds`` to write, in the order given.
         package var reports: [String] = Output.reportKinds
 
         package init() {}
+
+        static let multipartThresholdRange = 5 << 20 ... 5 << 30
+        static let payloadSigningChoices = ["auto", "signed"]
 
         /// `report.html`, `summary.md`, `entries.csv`, `entries.jsonl`.
         package static let reportKinds = ["html", "markdown", "csv", "jsonl"]

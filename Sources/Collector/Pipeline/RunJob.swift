@@ -25,6 +25,8 @@ package struct RunPlan: Sendable {
     package var progress = true
     /// `--shard I/N`: only this shard's sessions are collected (`Shard`).
     package var shard: Shard?
+    /// How files go up when the output is `s3://` (`output.multipartThresholdBytes`, `output.payloadSigning`).
+    package var upload = UploadSettings()
 
     package init(settings: AWSSettings, scopes: [SessionListingScope]) {
         self.settings = settings
@@ -65,7 +67,15 @@ package struct RunJob: Sendable {
 
     package func run(output emit: ([UInt8]) -> Void) async -> Outcome {
         let logger = Logger(label: "export-collector.run")
-        let folder = OutputFolder(root: plan.outputDirectory)
+        // An s3:// output is staged in a local folder and uploaded as it is written.
+        let staging: S3Staging?
+        do throws(OutputError) {
+            staging = try openStaging()
+        } catch {
+            return Outcome(status: .cannotProceed, errors: ["error: cannot use the output folder (\(plan.outputDirectory)): \(error.message)"], summary: .null)
+        }
+        defer { staging?.remove() }
+        let folder = OutputFolder(root: staging?.root ?? plan.outputDirectory)
         if !plan.collect.dryRun {
             do throws(OutputError) {
                 try folder.prepare()
@@ -87,7 +97,7 @@ package struct RunJob: Sendable {
             let s3 = S3Client(http: http, credentials: credentials, region: plan.settings.region,
                               endpointOverride: plan.settings.s3Endpoint, addressing: plan.settings.addressing)
             defer { http.shutdown() }
-            return await run(gameLift: gameLift, s3: s3, folder: folder, logger: logger, emit: emit)
+            return await run(gameLift: gameLift, s3: s3, folder: folder, remote: remoteOutput(staging, s3: s3), logger: logger, emit: emit)
         } catch let error as GameLiftStreamsError {
             return Outcome(status: .usage, errors: ["error: cannot start (GameLift Streams): \(error.reason)"], summary: .null)
         } catch {
@@ -95,8 +105,15 @@ package struct RunJob: Sendable {
         }
     }
 
-    private func run(gameLift: GameLiftStreamsClient, s3: S3Client, folder: OutputFolder, logger: Logger,
+    private func run(gameLift: GameLiftStreamsClient, s3: S3Client, folder: OutputFolder, remote: S3RunOutput?, logger: Logger,
                      emit: ([UInt8]) -> Void) async -> Outcome {
+        if let remote {
+            do throws(S3Error) {
+                _ = try await remote.prepare(folder, clearShardRecord: plan.shard != nil && !plan.collect.dryRun)
+            } catch {
+                return Outcome(status: .cannotProceed, errors: ["error: cannot use the output folder (\(plan.outputDirectory)): \(error.message)"], summary: .null)
+            }
+        }
         let progress = RunProgress(enabled: plan.progress)
         let retryPolicy = RetryPolicy(maxAttempts: plan.collect.maxAttempts)
         let retryQuota = RetryQuota()
@@ -158,7 +175,7 @@ package struct RunJob: Sendable {
                             inFlight -= 1
                         }
                         let needsMetadata = scope == .account
-                        group.addTask {
+                        let collectOne = { @Sendable () async -> SessionOutcome in
                             var session = session
                             if needsMetadata {
                                 do throws(GameLiftStreamsError) {
@@ -175,6 +192,11 @@ package struct RunJob: Sendable {
                                 }
                             }
                             return await collector.collect(session)
+                        }
+                        group.addTask {
+                            let outcome = await collectOne()
+                            guard let remote else { return outcome }
+                            return await remote.publish(outcome, folder: folder, collector: collector)
                         }
                         inFlight += 1
                     }
@@ -202,12 +224,17 @@ package struct RunJob: Sendable {
         var reportNote: String?
         do throws(OutputError) {
             errors += try publishReports(folder: folder)
-            reportNote = plan.reportFormats.contains("html") ? folder.root + "/report.html" : folder.root + "/manifest.json"
+            let root = remote.map(\.mirror.location.description) ?? folder.root + "/"
+            reportNote = root + (plan.reportFormats.contains("html") ? "report.html" : "manifest.json")
         } catch {
             errors.append("error: cannot write the reports (\(folder.root)): \(error.message)")
             status = .cannotProceed
         }
         writeShardRecord(folder, tally: tally, status: status)
+        if let remote, status != .cannotProceed, let problem = await remote.publishReports(folder, formats: plan.reportFormats) {
+            errors.append(problem)
+            status = .cannotProceed
+        }
         folder.finish()
         let summary = summaryDocument(tally, seconds: progress.elapsed, status: status)
         if plan.json {

@@ -41,6 +41,8 @@ extension RunPlan {
         plan.concurrency = config.download.concurrency
         plan.outputDirectory = config.output.dir
         plan.reportFormats = config.output.reports
+        plan.upload = UploadSettings(multipartThresholdBytes: UInt64(config.output.multipartThresholdBytes),
+                                     signing: config.output.payloadSigning == "signed" ? .signed : .unsignedOverTLS)
         var collect = CollectSettings()
         collect.presigned = config.download.via == .presigned
         collect.presignExpiresSeconds = config.download.presignExpiresSeconds
