@@ -38,6 +38,16 @@ package struct DownloadReport: Sendable {
     package var verifiedMD5: Bool
 }
 
+/// Told how the `.part` file grows, so a reader can follow it while the
+/// download writes it (the ZIP verifier's single pass). Called on the
+/// transport thread: implementations must be quick and must not block.
+package protocol PartFileObserver: AnyObject, Sendable {
+    /// The file was emptied or created: the object starts again from byte zero.
+    func partFileRestarted()
+    /// The file holds the object's first `bytes` bytes.
+    func partFileHolds(_ bytes: UInt64)
+}
+
 /// When to try again, decided by the caller (the standard retry mode).
 package typealias RetryDecision = @Sendable (_ error: S3Error, _ attempt: Int) async -> Bool
 
@@ -49,7 +59,9 @@ extension S3Client {
     /// S3 returns and the MD5 of a single-part ETag are checked.
     /// - Parameter hashing: compute the object's SHA-256 (`DownloadReport.sha256`);
     ///   the pipeline switches it off because the ZIP reader hashes the archive anyway.
+    /// - Parameter observer: told as the `.part` file grows and restarts.
     package func download(_ source: DownloadSource, to destination: String, hashing: Bool = true,
+                          observer: (any PartFileObserver)? = nil,
                           retry: RetryDecision) async throws(S3Error) -> DownloadReport {
         let partPath = destination + ".part"
         let etagPath = destination + ".part.etag"
@@ -61,7 +73,8 @@ extension S3Client {
             attempts += 1
             let offset: UInt64 = knownETag == nil ? 0 : fileSize(partPath)
             do throws(S3Error) {
-                var report = try await attempt(source, partPath: partPath, etagPath: etagPath, offset: offset, etag: knownETag, hashing: hashing)
+                var report = try await attempt(source, partPath: partPath, etagPath: etagPath, offset: offset, etag: knownETag,
+                                               hashing: hashing, observer: observer)
                 // resumedBytes is the final attempt's start: bytes not fetched again.
                 report.attempts = attempts
                 guard rename(partPath, destination) == 0 else {
@@ -102,7 +115,7 @@ extension S3Client {
     }
 
     private func attempt(_ source: DownloadSource, partPath: String, etagPath: String, offset: UInt64,
-                         etag: String?, hashing: Bool) async throws(S3Error) -> DownloadReport {
+                         etag: String?, hashing: Bool, observer: (any PartFileObserver)?) async throws(S3Error) -> DownloadReport {
         var headers: [(name: String, value: String)] = []
         if offset > 0, let etag {
             headers.append((name: "Range", value: "bytes=\(offset)-"))
@@ -120,7 +133,7 @@ extension S3Client {
             request = HTTPRequest(method: "GET", url: url, headers: headers)
             what = "GET \(redactedURL(url))"
         }
-        let sink = try DownloadSink(path: partPath, etagPath: etagPath, offset: offset, hashing: hashing)
+        let sink = try DownloadSink(path: partPath, etagPath: etagPath, offset: offset, hashing: hashing, observer: observer)
         defer { sink.close() }
         let head: HTTPResponseHead
         do {
@@ -166,12 +179,15 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
     /// Read on the digest queue.
     private var computeMD5 = true
     private let computeSHA256: Bool
+    private let observer: (any PartFileObserver)?
     /// Blocks the digest queue is done with, reused so that a gigabyte does
     /// not mean a thousand fresh megabyte allocations (and their page faults).
     private let blocks = Mutex<[[UInt8]]>([])
 
-    init(path: String, etagPath: String, offset: UInt64, hashing: Bool = true) throws(S3Error) {
+    init(path: String, etagPath: String, offset: UInt64, hashing: Bool = true,
+         observer: (any PartFileObserver)? = nil) throws(S3Error) {
         computeSHA256 = hashing
+        self.observer = observer
         self.path = path
         self.etagPath = etagPath
         self.offset = offset
@@ -181,6 +197,7 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
         }
         // Bytes already on disk are hashed again once: a hash state cannot be saved.
         if offset > 0 { try rehashExisting(offset) }
+        if offset == 0 { observer?.partFileRestarted() } else { observer?.partFileHolds(offset) }
     }
 
     func close() {
@@ -250,6 +267,7 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
             done += n
         }
         written += UInt64(bytes.count)
+        observer?.partFileHolds(offset + written)
         if pending.capacity < Self.blockSize { pending.reserveCapacity(Self.blockSize) }
         pending.append(contentsOf: bytes)
         if pending.count >= Self.blockSize { submitPending() }
@@ -332,6 +350,7 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
         guard ftruncate(descriptor, 0) == 0 else {
             throw S3Error(.io, "cannot truncate \(path): \(String(cString: strerror(errno)))")
         }
+        observer?.partFileRestarted()
     }
 
     private func rehashExisting(_ count: UInt64) throws(S3Error) {

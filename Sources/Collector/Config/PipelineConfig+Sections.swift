@@ -115,7 +115,7 @@ extension PipelineConfig {
 
     static func readIndex(_ value: JSONValue, at path: String, _ reader: ConfigReader) -> Index {
         var index = Index()
-        let keys = ["mode", "sha256", "extract", "maxEntries", "maxUncompressedBytes", "maxCompressionRatio"]
+        let keys = ["mode", "sha256", "singlePass", "extract", "maxEntries", "maxUncompressedBytes", "maxCompressionRatio"]
         reader.members(of: value, at: path, known: keys) { key, value, path in
             switch key {
             case "mode":
@@ -124,6 +124,8 @@ extension PipelineConfig {
                 }
             case "sha256":
                 if let flag = reader.bool(value, at: path) { index.sha256 = flag }
+            case "singlePass":
+                if let flag = reader.bool(value, at: path) { index.singlePass = flag }
             case "extract":
                 if let globs = readGlobs(value, at: path, reader) { index.extract = globs }
             case "maxEntries":

@@ -102,6 +102,9 @@ package struct PipelineConfig: Sendable, Equatable {
     package struct Index: Sendable, Equatable {
         package var mode: IndexMode = .verify
         package var sha256: Bool = true
+        /// Extension: verify while downloading (one pass over the bytes); `false`
+        /// verifies after the download, reading the file again (two passes).
+        package var singlePass: Bool = true
         /// fnmatch globs of entries to extract under `files/<sessionId>/`; none by default.
         package var extract: [String] = []
         package var maxEntries: Int = 200_000

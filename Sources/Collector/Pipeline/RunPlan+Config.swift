@@ -56,6 +56,7 @@ extension RunPlan {
         collect.index = index
         collect.extract = config.index.extract
         collect.listingOnly = config.index.mode == .listing
+        collect.singlePass = config.index.singlePass
         collect.createdAfter = config.source.createdAfterEpochSeconds.flatMap(APITimestamp.init(epochSeconds:))
         plan.collect = collect
         return plan

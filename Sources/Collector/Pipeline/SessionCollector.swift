@@ -24,6 +24,8 @@ package struct CollectSettings: Sendable {
     /// `index.mode: "listing"`: read each archive's central directory with
     /// Range requests instead of downloading it; entries are not verified.
     package var listingOnly = false
+    /// Verify while downloading (`ArchiveFollower`); the manifest is the same.
+    package var singlePass = true
 
     package init() {}
 }
@@ -104,9 +106,12 @@ struct SessionCollector: Sendable {
         let started = monotonicSeconds()
         let report: DownloadReport
         var attempts = 0
+        // Single pass: the verifier follows the `.part` file as it grows.
+        let follower = settings.singlePass ? ArchiveFollower(partPath: archivePath + ".part", options: settings.index) : nil
         do {
-            (report, attempts) = try await fetch(resolved.uri, to: archivePath)
+            (report, attempts) = try await fetch(resolved.uri, to: archivePath, observer: follower.map(FollowerObserver.init))
         } catch {
+            follower?.cancel()
             record.error = StageError(.fetch, error.kind.rawValue, error.message)
             record.download = DownloadSummary(attempts: max(1, attempts), resumedBytes: 0, seconds: monotonicSeconds() - started,
                                               via: settings.presigned ? "presigned" : "signed")
@@ -125,8 +130,10 @@ struct SessionCollector: Sendable {
         // index
         let staging = folder.workFolder + "/\(sessionID).extract"
         let include = settings.extract.isEmpty ? [Self.perfStatsPath] : settings.extract + [Self.perfStatsPath]
+        let streamed = await follower?.finish(finalPath: archivePath, size: report.bytes)
         var index = await Self.indexOffThread(path: archivePath, options: settings.index,
-                                              extraction: ExtractionRequest(directory: staging, include: include))
+                                              extraction: ExtractionRequest(directory: staging, include: include),
+                                              streamed: streamed)
         index.path = settings.keepArchives ? "archives/\(sessionID).zip" : resolved.uri.description
         record.archive = index
         if let perfBytes = FileManager.default.contents(atPath: staging + "/" + Self.perfStatsPath) {
@@ -168,7 +175,7 @@ struct SessionCollector: Sendable {
 
     /// Downloads with a fresh presigned URL (or signature) for every attempt;
     /// a broken transfer resumes from `.part` on the next one.
-    private func fetch(_ uri: S3URI, to path: String) async throws(S3Error) -> (DownloadReport, Int) {
+    private func fetch(_ uri: S3URI, to path: String, observer: (any PartFileObserver)?) async throws(S3Error) -> (DownloadReport, Int) {
         let decide = S3Client.retryDecision(policy: retryPolicy, quota: retryQuota)
         var attempt = 0
         while true {
@@ -178,7 +185,7 @@ struct SessionCollector: Sendable {
                     ? .url(try await s3.presign(uri, expires: settings.presignExpiresSeconds))
                     : .object(uri)
                 // No SHA-256 here: the ZIP reader hashes the whole archive as it verifies it.
-                let report = try await s3.download(source, to: path, hashing: false) { _, _ in false }
+                let report = try await s3.download(source, to: path, hashing: false, observer: observer) { _, _ in false }
                 return (report, attempt)
             } catch {
                 guard await decide(error, attempt) else { throw error }
@@ -188,10 +195,12 @@ struct SessionCollector: Sendable {
 
     /// Indexing is CPU work: it runs on a Dispatch thread, not on one of the
     /// few threads of Swift's cooperative pool that the downloads need.
-    static func indexOffThread(path: String, options: IndexOptions, extraction: ExtractionRequest) async -> ArchiveIndex {
+    static func indexOffThread(path: String, options: IndexOptions, extraction: ExtractionRequest,
+                               streamed: StreamedScan? = nil) async -> ArchiveIndex {
         await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: ZipIndexer.index(path: path, options: options, extraction: extraction))
+                continuation.resume(returning: ZipIndexer.index(path: path, options: options, extraction: extraction,
+                                                                streamed: streamed))
             }
         }
     }
@@ -279,4 +288,14 @@ extension APITimestamp {
     var iso8601Seconds: String {
         APITimestamp(microseconds: microseconds - microseconds % 1_000_000).iso8601
     }
+}
+
+/// Tells an `ArchiveFollower` how the download's `.part` file grows.
+private final class FollowerObserver: PartFileObserver {
+    let follower: ArchiveFollower
+
+    init(_ follower: ArchiveFollower) { self.follower = follower }
+
+    func partFileRestarted() { follower.restarted() }
+    func partFileHolds(_ bytes: UInt64) { follower.holds(bytes) }
 }
