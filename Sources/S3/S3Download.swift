@@ -1,3 +1,4 @@
+import AWSCredentials
 import AWSSigning
 import Crypto
 import Dispatch
@@ -69,6 +70,7 @@ extension S3Client {
         var attempts = 0
         var redirected = false
         var restartedAfterRange = false
+        var refreshedCredentials = false
         while true {
             attempts += 1
             let offset: UInt64 = knownETag == nil ? 0 : fileSize(partPath)
@@ -86,6 +88,14 @@ extension S3Client {
                 if error.code == "RegionRedirect", !redirected {
                     // Signed again for the bucket's own region; not a failure.
                     redirected = true
+                    attempts -= 1
+                    continue
+                }
+                if case .object = source, error.isExpiredCredentials, !refreshedCredentials {
+                    // Fresh credentials, signed again, resumed from the `.part`.
+                    refreshedCredentials = true
+                    await credentials.invalidate()
+                    knownETag = readSmallFile(etagPath)
                     attempts -= 1
                     continue
                 }

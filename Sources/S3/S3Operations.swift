@@ -56,12 +56,14 @@ extension S3Client {
 
     /// Sends a request with a small body (at most `bodyLimit` bytes when it
     /// succeeds; an error document may take up to 1 MiB whatever the limit),
-    /// re-signing every attempt, following a region redirect once, and turning
-    /// error responses into `S3Error`.
+    /// re-signing every attempt, following a region redirect once, refreshing
+    /// credentials the service calls expired once, and turning error responses
+    /// into `S3Error`.
     func send(what: String, bucket: String, retry: RetryDecision, bodyLimit: Int = 8 << 20,
               request: () async throws(S3Error) -> HTTPRequest) async throws(S3Error) -> (head: HTTPResponseHead, body: [UInt8]) {
         var attempt = 0
         var redirected = false
+        var refreshedCredentials = false
         while true {
             attempt += 1
             do throws(S3Error) {
@@ -87,6 +89,13 @@ extension S3Client {
                 }
                 return (head, sink.bytes)
             } catch {
+                if error.isExpiredCredentials, !refreshedCredentials {
+                    // Signed again with what the provider gives now; not a failure.
+                    refreshedCredentials = true
+                    await credentials.invalidate()
+                    attempt -= 1
+                    continue
+                }
                 guard await retry(error, attempt) else { throw error }
             }
         }

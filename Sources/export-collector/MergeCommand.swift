@@ -1,7 +1,7 @@
 import ArgumentParser
 import Collector
 
-struct MergeCommand: ParsableCommand {
+struct MergeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Combine the output folders of shards (run --shard I/N) into one.",
@@ -12,8 +12,9 @@ struct MergeCommand: ParsableCommand {
             collectedAt, with a warning. Nothing in the target is deleted. A shard folder without shard.json \
             (its run did not finish) or a shard missing from the set is a warning. Inputs that a run is \
             still writing are refused. Exit status: 0 merged and complete, 1 a session manifest was \
-            malformed or the shards are incomplete (each named on stderr), 2 usage error (S3 prefixes are \
-            not supported yet), 3 an input unreadable or the target not writable.
+            malformed or the shards are incomplete (each named on stderr), 2 usage error, 3 an input \
+            unreadable or the target not writable. Inputs and the target may be s3://bucket/prefix/ \
+            (downloaded to a local work folder, merged, the target's changed sessions uploaded).
             """
     )
 
@@ -29,23 +30,31 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Print the merge's counts and the run manifest's totals as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("With an s3:// target: objects larger than this go up in parts (5 MiB to 5 GiB).", valueName: "bytes"))
+    var multipartThresholdBytes: UInt64 = 16 << 20
+
+    @OptionGroup var aws: AWSOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("merge needs at least one input folder") }
-        for path in inputs + [output] where path.hasPrefix("s3://") {
-            throw ValidationError("cannot merge \(path): S3 prefixes are not supported yet")
+        for path in inputs + [output] {
+            if let problem = S3OutputLocation.problem(path) { throw ValidationError("cannot merge \(path): \(problem)") }
         }
         if let formats, case .failure(let error) = ReportFormat.parseList(formats) {
             throw ValidationError("--formats: \(error)")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         logging.bootstrap()
         var selected = Set(ReportFormat.allCases)
         if let formats, case .success(let parsed) = ReportFormat.parseList(formats) { selected = parsed }
-        let outcome = MergeJob(inputs: inputs, output: output, formats: selected, json: json).run { Console.out(bytes: $0) }
+        let job = MergeJob(inputs: inputs, output: output, formats: selected, json: json)
+        let outcome = RemoteMergeJob.involvesS3(inputs: inputs, output: output)
+            ? await RemoteMergeJob(merge: job, settings: try aws.settings(),
+                                   multipartThresholdBytes: multipartThresholdBytes).run { Console.out(bytes: $0) }
+            : job.run { Console.out(bytes: $0) }
         for line in outcome.messages { Console.error(line) }
         if outcome.status != .success { throw ExitCode(outcome.status.rawValue) }
     }

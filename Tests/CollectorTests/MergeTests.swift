@@ -182,8 +182,8 @@ struct MergeTests {
         let cases: [([String], Int32, String)] = [
             ([root.appendingPathComponent("nope").path, "-o", target], 3, "error: cannot read the input folder (\(root.path)/nope): No such file or directory"),
             ([root.path, "-o", target], 3, "it has no sessions/ folder"),
-            (["s3://bucket/shard-0/", "-o", target], 2, "S3 prefixes are not supported yet"),
-            ([a.path, "-o", "s3://bucket/merged/"], 2, "S3 prefixes are not supported yet"),
+            (["s3://b/shard-0/", "-o", target], 2, "'b' is not a valid bucket name"),
+            ([a.path, "-o", "s3://bucket/../merged/"], 2, "the prefix may not hold empty, '.' or '..' segments"),
             ([a.path, "-o", a.path + "/"], 2, "it is also an input"),
             (["-o", target], 2, "Missing expected argument"),
             ([a.path], 2, "error: "),

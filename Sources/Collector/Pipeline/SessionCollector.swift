@@ -1,3 +1,4 @@
+import AWSCredentials
 import Dispatch
 import Foundation
 import GameLiftStreams
@@ -16,6 +17,8 @@ package struct CollectSettings: Sendable {
     package var presignExpiresSeconds = 900
     package var keepArchives = true
     package var maxAttempts = 5
+    /// Seconds without a byte before a transfer counts as stalled (and is retried).
+    package var stallTimeoutSeconds = 30
     package var index = IndexOptions()
     package var extract: [String] = []
     package var createdAfter: APITimestamp?
@@ -174,10 +177,13 @@ struct SessionCollector: Sendable {
     }
 
     /// Downloads with a fresh presigned URL (or signature) for every attempt;
-    /// a broken transfer resumes from `.part` on the next one.
+    /// a broken transfer resumes from `.part` on the next one. A URL or
+    /// request that expired before S3 saw it (a presigned URL that waited for
+    /// a connection longer than it lives) is made again at once, once.
     private func fetch(_ uri: S3URI, to path: String, observer: (any PartFileObserver)?) async throws(S3Error) -> (DownloadReport, Int) {
         let decide = S3Client.retryDecision(policy: retryPolicy, quota: retryQuota)
         var attempt = 0
+        var renewedExpired = false
         while true {
             attempt += 1
             do throws(S3Error) {
@@ -188,6 +194,11 @@ struct SessionCollector: Sendable {
                 let report = try await s3.download(source, to: path, hashing: false, observer: observer) { _, _ in false }
                 return (report, attempt)
             } catch {
+                if error.kind == .expired, !renewedExpired {
+                    renewedExpired = true
+                    if error.isExpiredCredentials { await s3.credentials.invalidate() }
+                    continue
+                }
                 guard await decide(error, attempt) else { throw error }
             }
         }
