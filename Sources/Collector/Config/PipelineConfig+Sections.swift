@@ -92,7 +92,7 @@ extension PipelineConfig {
 
     static func readDownload(_ value: JSONValue, at path: String, _ reader: ConfigReader) -> Download {
         var download = Download()
-        let keys = ["concurrency", "via", "presignExpiresSeconds", "keepArchives", "maxAttempts"]
+        let keys = ["concurrency", "via", "presignExpiresSeconds", "keepArchives", "maxAttempts", "stallTimeoutSeconds"]
         reader.members(of: value, at: path, known: keys) { key, value, path in
             switch key {
             case "concurrency":
@@ -107,6 +107,8 @@ extension PipelineConfig {
                 if let flag = reader.bool(value, at: path) { download.keepArchives = flag }
             case "maxAttempts":
                 if let attempts = reader.integer(value, at: path, in: Download.maxAttemptsRange) { download.maxAttempts = attempts }
+            case "stallTimeoutSeconds":
+                if let seconds = reader.integer(value, at: path, in: Download.stallTimeoutRange) { download.stallTimeoutSeconds = seconds }
             default: break
             }
         }

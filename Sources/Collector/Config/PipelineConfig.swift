@@ -83,6 +83,9 @@ package struct PipelineConfig: Sendable, Equatable {
         package var presignExpiresSeconds: Int = 900
         package var keepArchives: Bool = true
         package var maxAttempts: Int = 5
+        /// Extension: a transfer that moves no byte for this long is broken off
+        /// and tried again (resumed), instead of hanging on a dead connection.
+        package var stallTimeoutSeconds: Int = 30
 
         package init() {}
 
@@ -90,6 +93,7 @@ package struct PipelineConfig: Sendable, Equatable {
         /// SigV4 presigned URLs live at most seven days.
         static let presignExpiresRange = 1 ... 604_800
         static let maxAttemptsRange = 1 ... 20
+        static let stallTimeoutRange = 1 ... 3600
     }
 
     /// `index.mode`: `verify` downloads and verifies every entry; `listing`

@@ -95,7 +95,8 @@ package struct RunJob: Sendable {
                                                      rateLimiter: RequestRateLimiter(requestsPerSecond: plan.requestsPerSecond, burst: plan.requestBurst),
                                                      maxAttempts: plan.collect.maxAttempts)
             let s3 = S3Client(http: http, credentials: credentials, region: plan.settings.region,
-                              endpointOverride: plan.settings.s3Endpoint, addressing: plan.settings.addressing)
+                              endpointOverride: plan.settings.s3Endpoint, addressing: plan.settings.addressing,
+                              timeouts: HTTPTimeouts(stallTime: .seconds(plan.collect.stallTimeoutSeconds)))
             defer { http.shutdown() }
             return await run(gameLift: gameLift, s3: s3, folder: folder, remote: remoteOutput(staging, s3: s3), logger: logger, emit: emit)
         } catch let error as GameLiftStreamsError {

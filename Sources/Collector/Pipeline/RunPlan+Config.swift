@@ -48,6 +48,7 @@ extension RunPlan {
         collect.presignExpiresSeconds = config.download.presignExpiresSeconds
         collect.keepArchives = config.download.keepArchives
         collect.maxAttempts = config.download.maxAttempts
+        collect.stallTimeoutSeconds = config.download.stallTimeoutSeconds
         var index = IndexOptions()
         index.sha256 = config.index.sha256
         index.maxEntries = UInt64(config.index.maxEntries)
