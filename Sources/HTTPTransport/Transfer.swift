@@ -274,6 +274,7 @@ final class Transfer {
         if kind == .timeout, detail.contains("too slow") { kind = .stalled }
         var message = "\(describe()): \(curlText(code))"
         if !detail.isEmpty { message += " (\(detail))" }
+        if let hint = tlsHint(for: code) { message += ": \(hint)" }
         return TransportError(kind, message, curlCode: Int(code.rawValue))
     }
 }
