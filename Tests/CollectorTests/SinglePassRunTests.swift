@@ -1,0 +1,49 @@
+import Foundation
+import OrderedJSON
+import Testing
+@testable import Collector
+
+/// `run` verifies while downloading by default; `index.singlePass: false`
+/// verifies after. The manifests must not tell them apart.
+@Suite("single-pass run (end to end on the local stack)")
+struct SinglePassRunTests {
+    @Test("single pass and two passes write the same archive manifests, corrupt and odd archives included")
+    func sameManifests() throws {
+        let stack = try PipelineStack(sessions: 24, groups: 2, seed: 25, archiveMB: 1.5)
+        defer { stack.stop() }
+        var outputs: [URL] = []
+        for singlePass in [true, false] {
+            let output = stack.folder.appendingPathComponent(singlePass ? "one" : "two")
+            let config = try stack.config(output: output, download: [("keepArchives", .bool(false))],
+                                          index: [("singlePass", .bool(singlePass)), ("extract", .array([.string("crash/*")]))])
+            let result = try stack.run(["--config", config])
+            #expect(result.status == 1, "\(result.stderr)")
+            try RunTests.checkOutcomes(output, expected: stack.expected)
+            outputs.append(output)
+        }
+        let sessions = try FileManager.default.contentsOfDirectory(atPath: outputs[0].appendingPathComponent("sessions").path)
+            .filter { $0.hasSuffix(".json") }.sorted()
+        #expect(sessions.count >= 15)
+        var compared = 0
+        for file in sessions {
+            let id = String(file.dropLast(5))
+            let one = try RunTests.manifest(outputs[0], id)
+            let two = try RunTests.manifest(outputs[1], id)
+            #expect(one["status"] == two["status"], "\(id)")
+            // Error messages may carry S3 request ids, which differ per request.
+            #expect(one["error"]?["kind"] == two["error"]?["kind"], "\(id)")
+            #expect(one["error"]?["stage"] == two["error"]?["stage"], "\(id)")
+            #expect(one["archive"] == two["archive"], "\(id): archive manifests differ")
+            #expect(one["perfStats"] == two["perfStats"], "\(id)")
+            if one["archive"]?["entries"] != nil { compared += 1 }
+        }
+        #expect(compared >= 15)
+        // Extracted files are the same bytes; nothing else is left behind.
+        let files = { (output: URL) in snapshot(output).filter { $0.key.hasPrefix("files/") } }
+        #expect(files(outputs[0]) == files(outputs[1]))
+        #expect(!files(outputs[0]).isEmpty)
+        for output in outputs {
+            #expect(!snapshot(output).keys.contains { $0.hasPrefix("archives/") }, "archives kept")
+        }
+    }
+}
