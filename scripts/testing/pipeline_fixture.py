@@ -11,7 +11,7 @@ Run (the venv has boto3):
     ~/.cache/export-collector/venv/bin/python scripts/testing/pipeline_fixture.py \
         --out DIR [--s3-endpoint URL --bucket B --access-key AK --secret-key SK] \
         [--region us-west-2] [--sessions 30] [--groups 2] [--seed 1] [--archive-mb 0.2] \
-        [--jobs N] [--keep-archives]
+        [--large N --large-mb M] [--jobs N] [--keep-archives]
     ... pipeline_fixture.py --out DIR --replace SESSION_ID     (same S3 options)
 
 The S3 options default to EC_S3_ENDPOINT, EC_S3_BUCKET, EC_S3_ACCESS_KEY and
@@ -522,6 +522,7 @@ def plan(args):
     rng.shuffle(group_of)
 
     sessions, specs, cases = [], [], {}
+    large_left = [args.large]   # the first --large normal sessions get --large-mb archives
     prefix_counter = 0
     open_prefix = {}            # gid -> (prefix key, sessions in it)
     prefixes = {}               # prefix key -> {"gid", "app", "sessions": []}
@@ -639,9 +640,13 @@ def plan(args):
             "shadowedKeys": [],
             "generation": 0,
         }
+        size_mb = args.archive_mb
+        if role == "normal" and large_left[0] > 0:
+            large_left[0] -= 1
+            size_mb = args.large_mb
         spec = {"sid": sid, "gid": gid, "app": app, "case": role, "key": key, "seed": args.seed,
                 "start": started, "end": ended, "reason": reason,
-                "targetBytes": int(args.archive_mb * 1024 * 1024), "record": record}
+                "targetBytes": int(size_mb * 1024 * 1024), "record": record}
         specs.append(spec)
 
     return groups, sessions, specs, cases, prefixes, rng
@@ -715,7 +720,7 @@ def generate(args, s3):
 
     todo = [spec for spec in specs if spec["key"] and spec["case"] not in ("missing", "newest_wins")]
     results = {}
-    total_bytes = len(todo) * args.archive_mb * 1024 * 1024
+    total_bytes = sum(spec["targetBytes"] for spec in todo)
     if args.jobs > 1 and total_bytes >= 24 * 1024 * 1024:
         with concurrent.futures.ProcessPoolExecutor(args.jobs, initializer=init_worker, initargs=(s3,)) as pool:
             futures = [pool.submit(make_and_upload, {k: v for k, v in spec.items() if k != "record"}, 0, keep_dir)
@@ -815,6 +820,8 @@ def main(argv=None):
     ap.add_argument("--groups", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--archive-mb", type=float, default=0.2, help="typical archive size in MiB")
+    ap.add_argument("--large", type=int, default=0, help="this many normal sessions get --large-mb archives (benchmarks)")
+    ap.add_argument("--large-mb", type=float, default=500, help="size of those archives in MiB")
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
                     help="worker processes for large fixtures (archives are built in parallel)")
     ap.add_argument("--keep-archives", action="store_true", help="also write DIR/archives/<sessionId>.zip")
