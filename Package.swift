@@ -14,6 +14,12 @@ let package = Package(
     products: [
         .executable(name: "export-collector", targets: ["export-collector"]),
     ],
+    traits: [
+        // `swift build --traits ISAL`: Intel ISA-L's inflate (Debian
+        // libisal-dev) instead of zlib's; zlib stays the default and the
+        // reference (scripts/bench/inflate_compare.py measures both).
+        .trait(name: "ISAL", description: "Inflate with Intel ISA-L (libisal-dev) instead of zlib"),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -27,6 +33,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(name: "CISAL", providers: [.apt(["libisal-dev"])]),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -38,6 +45,7 @@ let package = Package(
             name: "ZipIndex",
             dependencies: [
                 "CZlib",
+                .target(name: "CISAL", condition: .when(traits: ["ISAL"])),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -412,7 +412,7 @@ final class EntryPass {
             }
             switch status {
             case Z_STREAM_END:
-                let leftover = UInt64(inflater.pendingInput) + (dataEnd - reader.position)
+                let leftover = UInt64(inflater.inputAfterStreamEnd) + (dataEnd - reader.position)
                 if leftover > 0 {
                     return .bytesAfterStreamEnd(leftover)
                 }
@@ -424,7 +424,52 @@ final class EntryPass {
             case Z_BUF_ERROR:
                 continue
             default:
+                guard inflater.isZlib else {
+                    // The manifest words a corrupt stream as zlib does.
+                    return try zlibVerdict(record, from: dataEnd - record.compressedSize, to: dataEnd)
+                        ?? .corruptStream(inflater.lastMessage, status: status)
+                }
                 return .corruptStream(inflater.lastMessage, status: status)
+            }
+        }
+    }
+
+    /// What zlib concludes about the entry's compressed bytes, read again from
+    /// the file; the output is only counted. Used when another engine found the
+    /// stream corrupt, so that its verdict reads the same as with zlib.
+    private func zlibVerdict(_ record: CentralRecord, from dataStart: UInt64, to dataEnd: UInt64) throws(ArchiveFailure) -> EntryFailure? {
+        let zlib = try Inflater()
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 64)
+        defer {
+            input.deallocate()
+            output.deallocate()
+        }
+        var position = dataStart
+        var produced: UInt64 = 0
+        while true {
+            if zlib.pendingInput == 0, position < dataEnd {
+                let count = Int(min(UInt64(input.count), dataEnd - position))
+                let slice = UnsafeMutableRawBufferPointer(rebasing: input[0 ..< count])
+                try run.file.read(at: position, into: slice)
+                position += UInt64(count)
+                zlib.setInput(UnsafeRawBufferPointer(slice))
+            }
+            let (status, written) = zlib.inflate(into: output)
+            produced += UInt64(written)
+            if produced > record.uncompressedSize { return .inflatesPastDeclared(record.uncompressedSize) }
+            switch status {
+            case Z_STREAM_END:
+                let leftover = UInt64(zlib.pendingInput) + (dataEnd - position)
+                return leftover > 0 ? .bytesAfterStreamEnd(leftover) : nil
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR where zlib.pendingInput == 0 && position == dataEnd:
+                return .streamCutShort
+            case Z_BUF_ERROR:
+                continue
+            default:
+                return .corruptStream(zlib.lastMessage, status: status)
             }
         }
     }

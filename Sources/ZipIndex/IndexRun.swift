@@ -10,7 +10,7 @@ final class IndexRun {
     let hashing: Hashing?
     let readPool = ChunkPool(count: 4, chunkSize: 1 << 20)
     let outputPool = ChunkPool(count: 4, chunkSize: 256 << 10)
-    let inflater: Inflater
+    let inflater: any RawInflater
     /// What decoding the archive while it downloaded settled (`StreamScanner`),
     /// when it scanned exactly this file: entries it decoded are not read again,
     /// and the archive's digest is the stream's.
@@ -29,7 +29,7 @@ final class IndexRun {
         self.listingOnly = listingOnly
         self.extractor = extractor
         hashing = options.sha256 ? Hashing(parallel: options.parallelHashing) : nil
-        inflater = try Inflater()
+        inflater = try makeInflater()
     }
 
     func perform(into result: inout ArchiveIndex) {

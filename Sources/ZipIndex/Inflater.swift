@@ -1,8 +1,41 @@
 import CZlib
 
+/// A raw-deflate decoder (APPNOTE 4.4.5, method 8), streaming, reused across
+/// entries. Statuses are zlib's (`Z_OK`, `Z_STREAM_END`, `Z_BUF_ERROR`, or an
+/// error), whatever the engine, so the callers' checks are written once.
+protocol RawInflater: AnyObject {
+    /// zlib's verdicts are the reference: an engine that is not zlib has its
+    /// errors decoded again by zlib for the manifest's wording (`EntryPass`).
+    var isZlib: Bool { get }
+    func reset()
+    /// Input bytes given and not yet consumed: more is given only at zero.
+    var pendingInput: Int { get }
+    /// After `Z_STREAM_END`: the input bytes given that lie after the stream's
+    /// end (an engine reading ahead into a bit buffer counts those too).
+    var inputAfterStreamEnd: Int { get }
+    func setInput(_ bytes: UnsafeRawBufferPointer)
+    /// Inflates into `output`, returning the status and the bytes written.
+    func inflate(into output: UnsafeMutableRawBufferPointer) -> (status: Int32, written: Int)
+    var lastMessage: String? { get }
+}
+
+/// The inflater the reader uses: zlib, or Intel ISA-L when the package is
+/// built with the `ISAL` trait and `EC_INFLATER` is not `zlib`.
+func makeInflater() throws(ArchiveFailure) -> any RawInflater {
+    #if ISAL
+    if preferredEngine != "zlib" { return ISALInflater() }
+    #endif
+    return try Inflater()
+}
+
+#if ISAL
+import Glibc
+private let preferredEngine: String = getenv("EC_INFLATER").map { String(cString: $0) } ?? "isal"
+#endif
+
 /// Owns one zlib raw-inflate stream, reused across entries with `inflateReset`.
 /// The `z_stream` lives on the heap because zlib keeps pointers into it.
-final class Inflater {
+final class Inflater: RawInflater {
     let stream: UnsafeMutablePointer<z_stream>
 
     init() throws(ArchiveFailure) {
@@ -23,6 +56,8 @@ final class Inflater {
         stream.deallocate()
     }
 
+    var isZlib: Bool { true }
+
     func reset() {
         inflateReset(stream)
         stream.pointee.next_in = nil
@@ -31,12 +66,13 @@ final class Inflater {
 
     var pendingInput: Int { Int(stream.pointee.avail_in) }
 
+    var inputAfterStreamEnd: Int { pendingInput }
+
     func setInput(_ bytes: UnsafeRawBufferPointer) {
         stream.pointee.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: Bytef.self))
         stream.pointee.avail_in = UInt32(bytes.count)
     }
 
-    /// Inflates into `output`, returning zlib's status and the bytes written.
     func inflate(into output: UnsafeMutableRawBufferPointer) -> (status: Int32, written: Int) {
         stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
         stream.pointee.avail_out = UInt32(output.count)

@@ -49,7 +49,7 @@ final class StreamScanner {
     }
 
     private let options: IndexOptions
-    private let inflater: Inflater
+    private let inflater: any RawInflater
     private let output: UnsafeMutableRawBufferPointer
     private var phase = Phase.header
     /// Stream offset of the next byte.
@@ -71,7 +71,7 @@ final class StreamScanner {
 
     init(options: IndexOptions) throws(ArchiveFailure) {
         self.options = options
-        inflater = try Inflater()
+        inflater = try makeInflater()
         output = .allocate(byteCount: Self.outputSize, alignment: 64)
     }
 
@@ -213,7 +213,7 @@ final class StreamScanner {
                 stop()
                 return 0
             }
-            let pending = inflater.pendingInput
+            let pending = status == Z_STREAM_END ? inflater.inputAfterStreamEnd : inflater.pendingInput
             switch status {
             case Z_STREAM_END:
                 if bounded {
@@ -236,7 +236,8 @@ final class StreamScanner {
                     return 0
                 }
             default:
-                guard bounded else {
+                // Another engine's errors are worded by zlib: the reader decodes it again.
+                guard bounded, inflater.isZlib else {
                     stop()
                     return 0
                 }
