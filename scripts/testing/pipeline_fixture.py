@@ -303,6 +303,13 @@ def perf_csv(rng, start, samples):
     return out.getvalue().encode(), summary
 
 
+def random_bytes(rng, n):
+    """rng.randbytes(n) in pieces: one call cannot make more than 256 MiB."""
+    if n <= 64 << 20:
+        return rng.randbytes(n)
+    return b"".join(rng.randbytes(min(64 << 20, n - done)) for done in range(0, n, 64 << 20))
+
+
 def build_archive(spec, generation):
     """Returns (zip bytes, entry list [(path, data, method)], perf summary) for one session."""
     rng = random.Random(f"{spec['seed']}:{spec['sid']}:{generation}")
@@ -332,10 +339,10 @@ def build_archive(spec, generation):
         remaining = max(4096, target - buf.tell() - 400)
         save_size = remaining if crash_name is None else max(2048, remaining * 6 // 10)
         save = b"EGSAVE\x03\x00" + len(spec["sid"]).to_bytes(2, "little") + spec["sid"].encode() + \
-            rng.randbytes(save_size)
+            random_bytes(rng, save_size)
         add("saves/slot1.sav", save, level=1)
         if crash_name:
-            dump = b"MDMP\x93\xa7\x00\x00" + rng.randbytes(max(1024, remaining - save_size))
+            dump = b"MDMP\x93\xa7\x00\x00" + random_bytes(rng, max(1024, remaining - save_size))
             add(crash_name, dump, zipfile.ZIP_STORED)
     return buf.getvalue(), entries, perf
 
