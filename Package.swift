@@ -121,6 +121,23 @@ let package = Package(
     ]
 )
 
+// Fuzz targets (Fuzz/, run by scripts/fuzz): declared only when EC_FUZZ is
+// set, because they link libFuzzer and build only with --sanitize=fuzzer;
+// ordinary builds and tests never see them.
+if Context.environment["EC_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-zip-verify", ["ZipIndex"]),
+        ("fuzz-zip-listing", ["ZipIndex"]),
+        ("fuzz-pipeline-config", ["Collector", "OrderedJSON"]),
+        ("fuzz-gamelift-json", ["GameLiftStreams", "OrderedJSON", "HTTPTransport"]),
+        ("fuzz-aws-xml", ["AWSCredentials", "S3", "HTTPTransport"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(name: target.name, dependencies: target.dependencies,
+                                                 path: "Fuzz/\(target.name)"))
+    }
+}
+
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + upcomingFeatures
 }
