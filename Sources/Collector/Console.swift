@@ -13,8 +13,11 @@ package enum Console {
         bytes.withUnsafeBytes { write($0, to: 1) }
     }
 
+    /// One line on standard error; control characters inside it (from archive
+    /// entry names, service messages) are shown escaped, so it stays one line.
     package static func error(_ line: String) {
-        write(line.hasSuffix("\n") ? line : line + "\n", to: 2)
+        let body = line.hasSuffix("\n") ? String(line.dropLast()) : line
+        write(body.withVisibleControls + "\n", to: 2)
     }
 
     /// Text for standard error as it is (a progress line rewritten with `\r`).

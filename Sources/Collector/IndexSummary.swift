@@ -23,9 +23,10 @@ enum IndexSummary {
         if failed > 0 { summary += ", \(failed) failed" }
         if index.mode == .listing { summary += " (listing from the central directory; data not verified)" }
         if let error = index.error { summary += " — \(error.kind.rawValue): \(error.message)" }
-        if let sha = index.sha256 { summary += "\nsha256 \(sha)" }
         lines.append(summary)
-        return lines.joined(separator: "\n") + "\n"
+        if let sha = index.sha256 { lines.append("sha256 \(sha)") }
+        // Names and messages come from the archive: one line each, controls shown.
+        return lines.map(\.withVisibleControls).joined(separator: "\n") + "\n"
     }
 }
 

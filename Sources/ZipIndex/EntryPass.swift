@@ -129,6 +129,11 @@ final class EntryPass {
         switch PathSafety.verdict(forName: state.record.path) {
         case .absolute: state.flag(.absolutePath, "absolute path: would be written outside the extraction folder")
         case .traversal: state.flag(.pathTraversal, "path contains '..': would be written outside the extraction folder")
+        case .nulByte:
+            // No finding kind names this; path_traversal is the blocking one that fits:
+            // a tool that stops at the NUL writes the entry under another path.
+            let shown = String(decoding: state.record.path.utf8.prefix { $0 != 0 }, as: UTF8.self)
+            state.flag(.pathTraversal, "name contains a NUL byte: a tool that stops there would write \"\(shown)\" instead")
         case .safe: break
         }
         if let first = seen.updateValue(index, forKey: state.record.path) {

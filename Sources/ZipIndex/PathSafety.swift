@@ -6,6 +6,9 @@ enum PathSafety {
         case safe
         case absolute
         case traversal
+        /// A NUL byte: C and most tools stop the name there, so the entry would
+        /// be written (or shown) under a different name than the one listed.
+        case nulByte
     }
 
     static func components(_ path: String) -> [Substring] {
@@ -21,6 +24,10 @@ enum PathSafety {
 
     static func verdict(forName path: String) -> Verdict {
         if isAbsolute(path) { return .absolute }
+        if path.utf8.contains(0) {
+            // "ok.txt\0/../../x" is a traversal whatever reads it; otherwise the NUL is the problem.
+            return components(path).contains("..") ? .traversal : .nulByte
+        }
         // Only a name holding ".." can have a ".." component; most names don't.
         // (A byte scan: String.contains(String) is slow enough to show in profiles.)
         var previousWasDot = false
