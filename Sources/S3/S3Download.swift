@@ -168,8 +168,9 @@ extension S3Client {
 /// own, a megabyte at a time, so hashing overlaps receiving on the second core.
 final class DownloadSink: HTTPBodySink, @unchecked Sendable {
     private let hashQueue = DispatchQueue(label: "export-collector.download-digest")
-    /// At most this many megabytes wait for the digest queue (memory stays flat).
-    private let inFlight = DispatchSemaphore(value: 8)
+    /// At most this many megabytes wait for the digest queue (memory stays flat:
+    /// with 8 downloads at once, 8 blocks each came to 64 MiB when MD5 lagged).
+    private let inFlight = DispatchSemaphore(value: 4)
     private var pending: [UInt8] = []
     private static let blockSize = 1 << 20
     private let path: String

@@ -16,8 +16,24 @@ struct SinglePassRunTests {
             let output = stack.folder.appendingPathComponent(singlePass ? "one" : "two")
             let config = try stack.config(output: output, download: [("keepArchives", .bool(false))],
                                           index: [("singlePass", .bool(singlePass)), ("extract", .array([.string("crash/*")]))])
-            let result = try stack.run(["--config", config])
+            let result = try stack.run(["--config", config, "--log-level", "debug"])
             #expect(result.status == 1, "\(result.stderr)")
+            // The single pass really settles entries during the downloads
+            // (the extracted crash dumps and anything odd are read from the file).
+            let lines = result.stderr.split(separator: "\n").filter { $0.contains("verified while downloading") }
+            let settled = lines.compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("settledWhileDownloading=") }
+                    .flatMap { Int($0.dropFirst("settledWhileDownloading=".count)) }
+            }.reduce(0, +)
+            let entries = lines.compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("entries=") }.flatMap { Int($0.dropFirst("entries=".count)) }
+            }.reduce(0, +)
+            if singlePass {
+                #expect(lines.count >= 15, "\(result.stderr.suffix(2000))")
+                #expect(settled * 10 >= entries * 6, "settled \(settled) of \(entries) entries while downloading")
+            } else {
+                #expect(lines.isEmpty)
+            }
             try RunTests.checkOutcomes(output, expected: stack.expected)
             outputs.append(output)
         }

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import GameLiftStreams
 import HTTPTransport
+import Logging
 import OrderedJSON
 import S3
 import ZipIndex
@@ -139,6 +140,12 @@ struct SessionCollector: Sendable {
                                               streamed: streamed)
         index.path = settings.keepArchives ? "archives/\(sessionID).zip" : resolved.uri.description
         record.archive = index
+        if streamed != nil {
+            Logger(label: "export-collector.run").debug("verified while downloading", metadata: [
+                "session": "\(sessionID)", "entries": "\(index.entryCount)",
+                "settledWhileDownloading": "\(index.settledWhileDownloading)",
+            ])
+        }
         if let perfBytes = FileManager.default.contents(atPath: staging + "/" + Self.perfStatsPath) {
             record.perfStats = PerfStats.summarize(Array(perfBytes))
         }

@@ -26,6 +26,9 @@ package final class ArchiveFollower: @unchecked Sendable {
         var finished = false
         var cancelled = false
         var sleeping = false
+        /// The sleeping worker wants waking once the file holds this many bytes:
+        /// a chunk's worth, not every write (each wake-up costs two context switches).
+        var wakeAt: UInt64 = 0
         var result: StreamedScan?
         var completed = false
         var waiter: CheckedContinuation<StreamedScan?, Never>?
@@ -82,9 +85,12 @@ package final class ArchiveFollower: @unchecked Sendable {
 
     private func update(_ change: (inout State) -> Void) {
         let wakeWorker = state.withLock { state in
+            let before = (state.generation, state.finished, state.cancelled)
             change(&state)
-            defer { state.sleeping = false }
-            return state.sleeping
+            guard state.sleeping else { return false }
+            let news = before != (state.generation, state.finished, state.cancelled) || state.available >= state.wakeAt
+            if news { state.sleeping = false }
+            return news
         }
         if wakeWorker { wake.signal() }
     }
@@ -115,19 +121,23 @@ package final class ArchiveFollower: @unchecked Sendable {
                                   finished: $0.finished, cancelled: $0.cancelled) }
     }
 
-    /// Sleeps until the producer changes something, unless it already has.
-    private func sleep(after seen: Snapshot) {
+    /// Sleeps until the file holds `target` bytes or the producer restarts,
+    /// finishes or cancels, unless that has already happened.
+    private func sleep(after seen: Snapshot, until target: UInt64) {
         let changed = state.withLock { state in
-            let changed = state.generation != seen.generation || state.available != seen.available
+            let changed = state.generation != seen.generation || state.available >= target
                 || state.finished != seen.finished || state.cancelled != seen.cancelled
-            if !changed { state.sleeping = true }
+            if !changed {
+                state.sleeping = true
+                state.wakeAt = target
+            }
             return changed
         }
         if !changed { wake.wait() }
     }
 
     private func follow() -> StreamedScan? {
-        let pool = ChunkPool(count: 4, chunkSize: 1 << 20)
+        let pool = ChunkPool(count: 3, chunkSize: 1 << 20)
         var generation = -1
         var descriptor: Int32 = -1
         var position: UInt64 = 0
@@ -149,9 +159,14 @@ package final class ArchiveFollower: @unchecked Sendable {
                 scanner = fresh
             }
             guard let scanner else { return nil }
+            // Read whole chunks while the download goes on; the rest at the end.
+            if now.available - min(position, now.available) < UInt64(pool.chunkSize), !now.finished {
+                sleep(after: now, until: position + UInt64(pool.chunkSize))
+                continue
+            }
             if position >= now.available {
                 if now.finished { break }
-                sleep(after: now)
+                sleep(after: now, until: position + 1)
                 continue
             }
             if descriptor < 0 {
@@ -159,7 +174,7 @@ package final class ArchiveFollower: @unchecked Sendable {
                 descriptor = open(now.finalPath ?? partPath, O_RDONLY | O_CLOEXEC)
                 if descriptor < 0 {
                     if now.finished { return nil }
-                    sleep(after: now)
+                    sleep(after: now, until: now.available + 1)
                     continue
                 }
             }
@@ -169,7 +184,7 @@ package final class ArchiveFollower: @unchecked Sendable {
             guard count > 0 else {
                 chunk.release()
                 if now.finished { return nil }
-                sleep(after: now)
+                sleep(after: now, until: now.available + 1)
                 continue
             }
             // Bytes read while the download started over belong to the old object.
