@@ -252,7 +252,9 @@ struct DeployTests {
         // What the binary links, apart from the Swift runtime that
         // --static-swift-stdlib links in, is what the runtime stage installs.
         let packages = ["libcurl.so.4": "libcurl4", "libz.so.1": "zlib1g", "libstdc++.so.6": "libstdc++6"]
-        let base = ["libc.so.6", "libm.so.6", "libgcc_s.so.1", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1"]
+        let base = ["libc.so.6", "libm.so.6", "libgcc_s.so.1", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1",
+                    // libc6 too; a sanitizer build (scripts/test --sanitize) links it.
+                    "libresolv.so.2"]
         let swiftRuntime = ["libswift", "libFoundation", "lib_Foundation", "libdispatch", "libBlocksRuntime", "libicu"]
         let elf = try CommandLineTests.run(["-d", CommandLineTests.binary], executable: "/usr/bin/readelf")
         let needed = elf.stdout.split(separator: "\n").compactMap { line -> String? in
