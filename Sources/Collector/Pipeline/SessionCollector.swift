@@ -216,10 +216,13 @@ struct SessionCollector: Sendable {
     static func indexOffThread(path: String, options: IndexOptions, extraction: ExtractionRequest,
                                streamed: StreamedScan? = nil) async -> ArchiveIndex {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+            let work: @Sendable () -> Void = {
                 continuation.resume(returning: ZipIndexer.index(path: path, options: options, extraction: extraction,
                                                                 streamed: streamed))
             }
+            // A thread of its own: the indexer blocks while its hashing queue
+            // catches up, and Dispatch's global pool grows slowly on Linux.
+            if !startDedicatedThread(work) { DispatchQueue.global(qos: .userInitiated).async(execute: work) }
         }
     }
 

@@ -43,7 +43,9 @@ package final class ArchiveFollower: @unchecked Sendable {
     package init(partPath: String, options: IndexOptions) {
         self.partPath = partPath
         self.options = options
-        DispatchQueue.global(qos: .userInitiated).async { self.work() }
+        if !startDedicatedThread({ self.work() }) {
+            DispatchQueue.global(qos: .userInitiated).async { self.work() }
+        }
     }
 
     /// The download starts again from byte zero (a new or emptied file).
