@@ -212,7 +212,10 @@ struct CommandLineTests {
         #expect(result.status == 0, "\(result.stderr)")
         let line = try #require(result.stderr.split(separator: "\n").last { $0.hasPrefix("maxrss_kib=") })
         let kib = try #require(Int(line.dropFirst("maxrss_kib=".count)))
-        #expect(kib < 64 * 1024, "peak RSS \(kib) KiB")
+        // A sanitized binary (scripts/test --sanitize) carries shadow memory and a
+        // free quarantine: 75 MB under AddressSanitizer, flat all the same.
+        let limit = ProcessInfo.processInfo.environment["EC_SANITIZER"] == nil ? 64 * 1024 : 128 * 1024
+        #expect(kib < limit, "peak RSS \(kib) KiB")
     }
 }
 
