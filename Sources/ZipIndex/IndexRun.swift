@@ -154,7 +154,9 @@ final class IndexRun {
             }
             return Directory(start: start, base: base, bytes: try bytes(from: start, to: end))
         }
-        if location.recordedDirectoryOffset + location.directorySize > file.size {
+        // ZIP64 records can claim any 64-bit offset and size: their sum may overflow.
+        let (recordedEnd, overflow) = location.recordedDirectoryOffset.addingReportingOverflow(location.directorySize)
+        if overflow || recordedEnd > file.size {
             throw ArchiveFailure(.format, "central directory (offset \(location.recordedDirectoryOffset), \(location.directorySize) bytes) lies outside the \(file.size)-byte file")
         }
         throw ArchiveFailure(.format, "no central directory at offset \(location.recordedDirectoryOffset) where the end record puts it")
