@@ -140,7 +140,9 @@ enum EndOfCentralDirectory {
                     totalEntries: raw.le64(32), directorySize: raw.le64(40), directoryOffset: raw.le64(48))
             }
             if let record {
-                guard record.recordSize >= 44, offset + 12 + record.recordSize <= locatorOffset else {
+                // offset <= locatorOffset - 56 (the candidates): the subtraction cannot
+                // wrap, where offset + 12 + a hostile 64-bit size could overflow.
+                guard record.recordSize >= 44, record.recordSize <= locatorOffset - offset - 12 else {
                     throw ArchiveFailure(.format, "ZIP64 end of central directory record has an invalid size \(record.recordSize)")
                 }
                 return record
