@@ -169,66 +169,75 @@ struct HTTPClientTests {
 
     @Test("a stalled body fails as stalled")
     func stall() async throws {
-        let client = try HTTPClient()
-        let timeouts = HTTPTimeouts(stallBytesPerSecond: 100, stallTime: .seconds(1))
-        let start = ContinuousClock.now
-        let request = HTTPRequest(url: try server().url("/stall?seconds=60"))
-        let error = await transportError { () async throws(TransportError) in try await client.data(request, timeouts: timeouts) }
-        // `.stalled` comes only from the stall detector: had the server's stall
-        // run out, the body would have ended short (`.truncated`).
-        #expect(error?.kind == .stalled, "\(String(describing: error))")
-        // Well before the server's 60 s stall ends. The bound is loose on purpose:
-        // CI saw 11.7 s when CPU-bound suites held both cooperative threads and
-        // the test could not resume, though the transfer had failed long before.
-        #expect(elapsed(since: start) < .seconds(40))
-        #expect(error.map(RetryClassifier.classify) == .timeout)
+        // On a thread of its own: see DedicatedThreadExecutor.
+        try await withTaskExecutorPreference(DedicatedThreadExecutor.shared) {
+            let client = try HTTPClient()
+            let timeouts = HTTPTimeouts(stallBytesPerSecond: 100, stallTime: .seconds(1))
+            let start = ContinuousClock.now
+            let request = HTTPRequest(url: try server().url("/stall?seconds=60"))
+            let error = await transportError { () async throws(TransportError) in try await client.data(request, timeouts: timeouts) }
+            // `.stalled` comes only from the stall detector: had the server's stall
+            // run out, the body would have ended short (`.truncated`).
+            #expect(error?.kind == .stalled, "\(String(describing: error))")
+            // Well before the server's 60 s stall ends. The bound is loose on purpose:
+            // CI saw 11.7 s when CPU-bound suites held both cooperative threads and
+            // the test could not resume, though the transfer had failed long before.
+            #expect(elapsed(since: start) < .seconds(40))
+            #expect(error.map(RetryClassifier.classify) == .timeout)
+        }
     }
 
     @Test("the overall deadline fires on a moving but slow body")
     func deadline() async throws {
-        let client = try HTTPClient()
-        let timeouts = HTTPTimeouts(deadline: .milliseconds(700))
-        let start = ContinuousClock.now
-        // 600 bytes, one every 100 ms: a minute of body that never stalls.
-        let request = HTTPRequest(url: try server().url("/slow?count=600"))
-        let error = await transportError { () async throws(TransportError) in try await client.data(request, timeouts: timeouts) }
-        #expect(error?.kind == .timeout, "\(String(describing: error))")
-        // Well before the slow body would end; loose for a loaded CI machine
-        // (11.7 s seen with the cooperative pool held by CPU-bound suites).
-        #expect(elapsed(since: start) < .seconds(40))
+        // On a thread of its own: see DedicatedThreadExecutor.
+        try await withTaskExecutorPreference(DedicatedThreadExecutor.shared) {
+            let client = try HTTPClient()
+            let timeouts = HTTPTimeouts(deadline: .milliseconds(700))
+            let start = ContinuousClock.now
+            // 600 bytes, one every 100 ms: a minute of body that never stalls.
+            let request = HTTPRequest(url: try server().url("/slow?count=600"))
+            let error = await transportError { () async throws(TransportError) in try await client.data(request, timeouts: timeouts) }
+            #expect(error?.kind == .timeout, "\(String(describing: error))")
+            // Well before the slow body would end; loose for a loaded CI machine
+            // (11.7 s seen with the cooperative pool held by CPU-bound suites).
+            #expect(elapsed(since: start) < .seconds(40))
+        }
     }
 
     @Test("cancelling the task stops the transfer promptly")
     func cancellation() async throws {
-        let client = try HTTPClient()
-        let request = HTTPRequest(url: try server().url("/stall?seconds=120"))
-        let task = Task { () async throws(TransportError) -> HTTPResponseHead in
-            try await client.execute(request) { _ in nil }
+        // On a thread of its own: see DedicatedThreadExecutor.
+        try await withTaskExecutorPreference(DedicatedThreadExecutor.shared) {
+            let client = try HTTPClient()
+            let request = HTTPRequest(url: try server().url("/stall?seconds=120"))
+            let task = Task(executorPreference: DedicatedThreadExecutor.shared) { () async throws(TransportError) -> HTTPResponseHead in
+                try await client.execute(request) { _ in nil }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let start = ContinuousClock.now
+            task.cancel()
+            let result = await task.result
+            // Far sooner than the server's 120 s stall. The kind below proves the
+            // cancellation did it; the bound is loose because the test itself can
+            // wait for a cooperative thread when CPU-bound suites hold them (20 s
+            // seen in CI, 4 s usually).
+            #expect(elapsed(since: start) < .seconds(60))
+            guard case .failure(let error) = result else {
+                Issue.record("the transfer was not cancelled")
+                return
+            }
+            #expect((error as? TransportError)?.kind == .cancelled, "\(error)")
+            // The client still works afterwards.
+            let (head, _) = try await client.data(HTTPRequest(url: try server().url("/fixed")))
+            #expect(head.status == 200)
         }
-        try await Task.sleep(for: .milliseconds(300))
-        let start = ContinuousClock.now
-        task.cancel()
-        let result = await task.result
-        // Far sooner than the server's 120 s stall. The kind below proves the
-        // cancellation did it; the bound is loose because the test itself can
-        // wait for a cooperative thread when CPU-bound suites hold them (20 s
-        // seen in CI, 4 s usually).
-        #expect(elapsed(since: start) < .seconds(60))
-        guard case .failure(let error) = result else {
-            Issue.record("the transfer was not cancelled")
-            return
-        }
-        #expect((error as? TransportError)?.kind == .cancelled, "\(error)")
-        // The client still works afterwards.
-        let (head, _) = try await client.data(HTTPRequest(url: try server().url("/fixed")))
-        #expect(head.status == 200)
     }
 
     @Test("a task cancelled before the call never starts a transfer")
     func cancelledBeforeStart() async throws {
         let client = try HTTPClient()
         let request = HTTPRequest(url: try server().url("/stall?seconds=120"))
-        let task = Task { () async throws(TransportError) -> HTTPResponseHead in
+        let task = Task(executorPreference: DedicatedThreadExecutor.shared) { () async throws(TransportError) -> HTTPResponseHead in
             withUnsafeCurrentTask { $0?.cancel() }
             return try await client.execute(request) { _ in nil }
         }
