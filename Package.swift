@@ -40,11 +40,14 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        // A lock ThreadSanitizer can see (pthread mutex), in place of Synchronization.Mutex.
+        .target(name: "Locking"),
         // The ZIP reader: no networking, no curl.
         .target(
             name: "ZipIndex",
             dependencies: [
                 "CZlib",
+                "Locking",
                 .target(name: "CISAL", condition: .when(traits: ["ISAL"])),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -52,10 +55,10 @@ let package = Package(
         // SigV4 signing and presigning; no networking, no curl.
         .target(
             name: "AWSSigning",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Locking", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // libcurl wrapper; transfers arrive with the AWS plumbing issue.
-        .target(name: "HTTPTransport", dependencies: ["CCurl"]),
+        .target(name: "HTTPTransport", dependencies: ["CCurl", "Locking"]),
         // The credential provider chain (environment, shared files, STS, web
         // identity, container, IMDS) on the transport above.
         .target(name: "AWSCredentials", dependencies: ["AWSSigning", "HTTPTransport"]),
@@ -63,7 +66,7 @@ let package = Package(
         .target(
             name: "S3",
             dependencies: [
-                "AWSCredentials", "AWSSigning", "HTTPTransport", "CZlib",
+                "AWSCredentials", "AWSSigning", "HTTPTransport", "CZlib", "Locking",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -74,11 +77,12 @@ let package = Package(
         // the process-wide request rate limit.
         .target(
             name: "GameLiftStreams",
-            dependencies: ["AWSCredentials", "AWSSigning", "HTTPTransport", "OrderedJSON"]
+            dependencies: ["AWSCredentials", "AWSSigning", "HTTPTransport", "OrderedJSON", "Locking"]
         ),
         .target(
             name: "Collector",
             dependencies: [
+                "Locking",
                 "OrderedJSON",
                 "GameLiftStreams",
                 "ZipIndex",

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Derived SigV4 signing keys, kept per scope date, region and service.
 ///
@@ -14,7 +14,7 @@ final class SigningKeyCache: Sendable {
     }
 
     private static let capacity = 8
-    private let entries = Mutex<[Scope: [UInt8]]>([:])
+    private let entries = Lock<[Scope: [UInt8]]>([:])
 
     /// The cached key for `scope`, or the one `derive` makes (then cached).
     func key(for scope: Scope, derive: () -> [UInt8]) -> [UInt8] {

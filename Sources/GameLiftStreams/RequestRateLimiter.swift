@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A client-side limit on the request rate to GameLift Streams, shared by
 /// every call a process makes (one limiter per process and region).
@@ -28,7 +28,7 @@ package final class RequestRateLimiter: Sendable {
         var throttles = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
     private let clock = ContinuousClock()
 
     /// - Parameters:
@@ -39,7 +39,7 @@ package final class RequestRateLimiter: Sendable {
         maximumRate = max(0.1, requestsPerSecond)
         self.burst = max(1, burst)
         minimumRate = min(maximumRate, 0.5)
-        state = Mutex(State(rate: maximumRate, tokens: max(1, burst), updated: ContinuousClock().now))
+        state = Lock(State(rate: maximumRate, tokens: max(1, burst), updated: ContinuousClock().now))
     }
 
     /// The current rate, requests per second (lower than the maximum after throttling).

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The sessions of one listing as an `AsyncSequence`, following botocore's
 /// `PageIterator` step for step so that `MaxItems`, `PageSize` and
@@ -47,7 +47,7 @@ package struct SessionSequence: AsyncSequence, Sendable {
             var pages = 0
         }
 
-        let state = Mutex(State())
+        let state = Lock(State())
     }
 
     package struct AsyncIterator: AsyncIteratorProtocol {

@@ -1,8 +1,8 @@
-import Synchronization
+import Locking
 
 /// Collects a body in memory, refusing more than `limit` bytes.
 package final class BufferSink: HTTPBodySink {
-    private let storage = Mutex<[UInt8]>([])
+    private let storage = Lock<[UInt8]>([])
     private let limit: Int
     private let what: String
 

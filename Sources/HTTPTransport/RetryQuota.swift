@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The retry token bucket of the "standard" retry mode, shared by every
 /// request to one service so that an outage does not multiply traffic.
@@ -11,14 +11,14 @@ package final class RetryQuota: Sendable {
     package let retryCost: Int
     package let timeoutRetryCost: Int
     package let noRetryIncrement: Int
-    private let tokens: Mutex<Int>
+    private let tokens: Lock<Int>
 
     package init(capacity: Int = 500, retryCost: Int = 5, timeoutRetryCost: Int = 10, noRetryIncrement: Int = 1) {
         self.capacity = capacity
         self.retryCost = retryCost
         self.timeoutRetryCost = timeoutRetryCost
         self.noRetryIncrement = noRetryIncrement
-        tokens = Mutex(capacity)
+        tokens = Lock(capacity)
     }
 
     package var available: Int { tokens.withLock { $0 } }

@@ -1,7 +1,7 @@
 import CCurl
 import Dispatch
 import Foundation
-import Synchronization
+import Locking
 
 /// One curl multi handle driven by one dedicated thread.
 ///
@@ -27,7 +27,7 @@ final class TransportLoop: @unchecked Sendable {
     private let configuration: HTTPClientConfiguration
     /// Owned by the transport thread, which cleans it up when it exits.
     private let multi: UnsafeMutableRawPointer
-    private let inbox = Mutex(Inbox())
+    private let inbox = Lock(Inbox())
     /// Entered at start, left when the thread has cleaned up.
     private let running = DispatchGroup()
 

@@ -2,7 +2,7 @@ import AWSCredentials
 import AWSSigning
 import Foundation
 import HTTPTransport
-import Synchronization
+import Locking
 
 /// S3 over our libcurl transport: signed requests, region redirects, errors.
 package final class S3Client: Sendable {
@@ -15,7 +15,7 @@ package final class S3Client: Sendable {
     package let addressing: S3AddressingStyle
     package let timeouts: HTTPTimeouts
     /// Regions learned from redirects, by bucket.
-    private let bucketRegions = Mutex<[String: String]>([:])
+    private let bucketRegions = Lock<[String: String]>([:])
 
     package init(http: HTTPClient, credentials: CachedCredentials, region: String, endpointOverride: S3Endpoint?,
                  addressing: S3AddressingStyle = .auto, timeouts: HTTPTimeouts = HTTPTimeouts()) {

@@ -4,7 +4,7 @@ import Crypto
 import Dispatch
 import Foundation
 import HTTPTransport
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
 import Glibc
@@ -193,7 +193,7 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
     private let observer: (any PartFileObserver)?
     /// Blocks the digest queue is done with, reused so that a gigabyte does
     /// not mean a thousand fresh megabyte allocations (and their page faults).
-    private let blocks = Mutex<[[UInt8]]>([])
+    private let blocks = Lock<[[UInt8]]>([])
 
     init(path: String, etagPath: String, offset: UInt64, hashing: Bool = true,
          observer: (any PartFileObserver)? = nil) throws(S3Error) {

@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import Locking
 
 /// A fixed-size buffer handed between the reading thread and the hashing
 /// thread. Reference-counted by hand so it returns to its pool, not to malloc:
@@ -38,13 +39,13 @@ final class Chunk: @unchecked Sendable {
 final class ChunkPool: @unchecked Sendable {
     let chunkSize: Int
     private let available: DispatchSemaphore
-    private let free: Mutex<[Chunk]>
+    private let free: Lock<[Chunk]>
     private var all: [Chunk] = []
 
     init(count: Int, chunkSize: Int) {
         self.chunkSize = chunkSize
         available = DispatchSemaphore(value: count)
-        free = Mutex([])
+        free = Lock([])
         let chunks = (0 ..< count).map { _ in Chunk(capacity: chunkSize, pool: self) }
         all = chunks
         free.withLock { $0 = chunks }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
 import Glibc
@@ -22,9 +22,9 @@ package final class RunProgress: Sendable {
         var bytesFetched: UInt64 = 0
     }
 
-    private let counts = Mutex(Counts())
+    private let counts = Lock(Counts())
     private let started = monotonicSeconds()
-    private let ticker = Mutex<Task<Void, Never>?>(nil)
+    private let ticker = Lock<Task<Void, Never>?>(nil)
     private let interactive: Bool
 
     /// - Parameter enabled: `false` for `--no-progress`; nothing is printed then.

@@ -1,6 +1,6 @@
 import Dispatch
 import OrderedJSON
-import Synchronization
+import Locking
 
 /// Writes the reports of a run into its output folder: `report.html`,
 /// `summary.md`, `entries.csv`, `entries.jsonl` (see ``ReportFormat``). The
@@ -149,7 +149,7 @@ final class ReportStream {
     static func forEach<T: Sendable>(count: Int, load: @escaping @Sendable (Int) -> T, body: (Int, T) -> Void) {
         @Sendable func compute(_ start: Int) -> [T] {
             let size = min(count, start + chunkSize) - start
-            let slots = Mutex([T?](repeating: nil, count: size))
+            let slots = Lock([T?](repeating: nil, count: size))
             DispatchQueue.concurrentPerform(iterations: size) { offset in
                 let value = load(start + offset)
                 slots.withLock { $0[offset] = value }
@@ -183,6 +183,6 @@ final class ReportStream {
 
     /// The chunk parsed ahead, handed from its thread to the writing one.
     private final class Ahead<T: Sendable>: Sendable {
-        let values = Mutex<[T]>([])
+        let values = Lock<[T]>([])
     }
 }

@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +34,7 @@ package final class ArchiveFollower: @unchecked Sendable {
         var waiter: CheckedContinuation<StreamedScan?, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let wake = DispatchSemaphore(value: 0)
     private let partPath: String
     private let options: IndexOptions
