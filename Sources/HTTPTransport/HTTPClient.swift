@@ -1,3 +1,4 @@
+import Locking
 /// An HTTP/1.1 and HTTP/2 client over libcurl: one multi handle, one
 /// transport thread, one connection cache shared by all requests.
 ///
@@ -37,7 +38,12 @@ package final class HTTPClient: Sendable {
         let id = loop.makeID()
         let flag = CancellationFlag()
         let loop = self.loop
-        let result = await withTaskCancellationHandler {
+        // The result goes through a lock as well as the continuation: the sink's
+        // writes on the transport thread then happen-before the caller's reads
+        // in a way ThreadSanitizer can see (it does not see the continuation's
+        // hand-off through the concurrency runtime's queues).
+        let handoff = Lock<Result<HTTPResponseHead, TransportError>?>(nil)
+        let delivered = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponseHead, TransportError>, Never>) in
                 loop.submit(TransferOrder(
                     id: id,
@@ -45,7 +51,10 @@ package final class HTTPClient: Sendable {
                     timeouts: timeouts,
                     cancellation: flag,
                     head: head,
-                    completion: { continuation.resume(returning: $0) }
+                    completion: { result in
+                        handoff.withLock { $0 = result }
+                        continuation.resume(returning: result)
+                    }
                 ))
             }
         } onCancel: {
@@ -54,6 +63,7 @@ package final class HTTPClient: Sendable {
         }
         // The client must outlive the transfer: its deinit stops the loop.
         withExtendedLifetime(self) {}
+        let result = handoff.withLock { $0 } ?? delivered
         return try result.get()
     }
 
