@@ -412,30 +412,35 @@ final class EntryPass {
             }
             let (status, written) = inflater.inflate(into: sink.outputBuffer())
             sink.commitOutput(written)
-            if sink.produced > record.uncompressedSize {
-                return .inflatesPastDeclared(record.uncompressedSize)
+            guard let verdict = Self.verdict(status: status, produced: sink.produced, declared: record.uncompressedSize,
+                                             inflater: inflater, inputNotGiven: dataEnd - reader.position) else { continue }
+            if !inflater.isZlib, sink.produced <= record.uncompressedSize, ![Z_STREAM_END, Z_OK, Z_BUF_ERROR].contains(status) {
+                // The manifest words a corrupt stream as zlib does.
+                return try zlibVerdict(record, from: dataEnd - record.compressedSize, to: dataEnd) ?? verdict
             }
-            switch status {
-            case Z_STREAM_END:
-                let leftover = UInt64(inflater.inputAfterStreamEnd) + (dataEnd - reader.position)
-                if leftover > 0 {
-                    return .bytesAfterStreamEnd(leftover)
-                }
-                return nil
-            case Z_OK:
-                continue
-            case Z_BUF_ERROR where inflater.pendingInput == 0 && reader.position == dataEnd:
-                return .streamCutShort
-            case Z_BUF_ERROR:
-                continue
-            default:
-                guard inflater.isZlib else {
-                    // The manifest words a corrupt stream as zlib does.
-                    return try zlibVerdict(record, from: dataEnd - record.compressedSize, to: dataEnd)
-                        ?? .corruptStream(inflater.lastMessage, status: status)
-                }
-                return .corruptStream(inflater.lastMessage, status: status)
-            }
+            return verdict
+        }
+    }
+
+    /// What one inflate call means for the entry, the same for every loop that
+    /// decodes it: `nil` to go on; else the verdict (`.some(nil)`: a clean end).
+    /// - Parameter inputNotGiven: compressed bytes not yet handed to the inflater.
+    static func verdict(status: Int32, produced: UInt64, declared: UInt64, inflater: any RawInflater,
+                        inputNotGiven: UInt64) -> EntryFailure?? {
+        // Checked first: a lying header must not make the reader inflate without end.
+        if produced > declared { return .some(.inflatesPastDeclared(declared)) }
+        switch status {
+        case Z_STREAM_END:
+            let leftover = UInt64(inflater.inputAfterStreamEnd) + inputNotGiven
+            return .some(leftover > 0 ? .bytesAfterStreamEnd(leftover) : nil)
+        case Z_OK:
+            return nil
+        case Z_BUF_ERROR where inflater.pendingInput == 0 && inputNotGiven == 0:
+            return .some(.streamCutShort)
+        case Z_BUF_ERROR:
+            return nil
+        default:
+            return .some(.corruptStream(inflater.lastMessage, status: status))
         }
     }
 
@@ -462,19 +467,9 @@ final class EntryPass {
             }
             let (status, written) = zlib.inflate(into: output)
             produced += UInt64(written)
-            if produced > record.uncompressedSize { return .inflatesPastDeclared(record.uncompressedSize) }
-            switch status {
-            case Z_STREAM_END:
-                let leftover = UInt64(zlib.pendingInput) + (dataEnd - position)
-                return leftover > 0 ? .bytesAfterStreamEnd(leftover) : nil
-            case Z_OK:
-                continue
-            case Z_BUF_ERROR where zlib.pendingInput == 0 && position == dataEnd:
-                return .streamCutShort
-            case Z_BUF_ERROR:
-                continue
-            default:
-                return .corruptStream(zlib.lastMessage, status: status)
+            if let verdict = Self.verdict(status: status, produced: produced, declared: record.uncompressedSize,
+                                          inflater: zlib, inputNotGiven: dataEnd - position) {
+                return verdict
             }
         }
     }

@@ -27,12 +27,7 @@ final class FaultProxy: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let more = output.fileHandleForReading.availableData
-            guard !more.isEmpty else { throw EmulatorError(description: "fault_proxy.py did not start") }
-            line += more
-        }
+        let line = try firstLine(of: output, from: "fault_proxy.py")
         let started = try JSONParser.parse(Array(line))
         url = try #require(started["url"]?.stringValue)
         http = try HTTPClient()
@@ -92,4 +87,16 @@ extension JSONValue {
         default: self
         }
     }
+}
+
+/// The first line a test helper process prints (its port or URL), read as it
+/// arrives; the helper exiting first is an error naming it.
+func firstLine(of output: Pipe, from program: String) throws -> Data {
+    var line = Data()
+    while !line.contains(UInt8(ascii: "\n")) {
+        let more = output.fileHandleForReading.availableData
+        guard !more.isEmpty else { throw EmulatorError(description: "\(program) did not start") }
+        line += more
+    }
+    return line
 }

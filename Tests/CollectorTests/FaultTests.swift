@@ -338,12 +338,7 @@ final class MetadataServer: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let more = output.fileHandleForReading.availableData
-            guard !more.isEmpty else { throw EmulatorError(description: "metadata_server.py did not start") }
-            line += more
-        }
+        let line = try firstLine(of: output, from: "metadata_server.py")
         let port = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         url = "http://127.0.0.1:\(port)"
     }

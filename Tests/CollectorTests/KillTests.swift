@@ -6,19 +6,6 @@ import Testing
 /// again: complete and consistent every time.
 @Suite("crashes: SIGKILL at random moments of run, then run again (local stack)", .serialized)
 struct KillTests {
-    /// SplitMix64: a tiny seeded generator, so a failing trial can be replayed
-    /// with `EC_KILL_SEED`.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Session manifests written at or after `since`.
     static func rewritten(_ output: URL, since: Date) -> Int {
         let folder = output.appendingPathComponent("sessions").path
@@ -34,7 +21,7 @@ struct KillTests {
     func randomKills() async throws {
         let seed = ProcessInfo.processInfo.environment["EC_KILL_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970 * 1000)
         print("kill trials: seed \(seed) (EC_KILL_SEED=\(seed) replays them)")
-        var random = SplitMix64(state: seed)
+        var random = SplitMix(seed: seed)  // PerfStatsTests: replayable with EC_KILL_SEED
         // The demo's data: 30 sessions in 2 stream groups.
         let stack = try PipelineStack(sessions: 30, groups: 2, seed: 47)
         defer { stack.stop() }

@@ -26,15 +26,8 @@ import tempfile
 import time
 import urllib.request
 
-
-def read_env(path):
-    env = {}
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
-            env[key] = value.strip("'\"")
-    return env
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_bench import read_env  # noqa: E402
 
 
 def emulator(env, path, method="GET"):

@@ -216,8 +216,8 @@ final class StreamScanner {
             let pending = status == Z_STREAM_END ? inflater.inputAfterStreamEnd : inflater.pendingInput
             switch status {
             case Z_STREAM_END:
-                if bounded {
-                    let leftover = UInt64(pending) + (current.inputLimit! - fed)
+                if let limit = current.inputLimit {
+                    let leftover = UInt64(pending) + (limit - fed)
                     current.consumed = fed - UInt64(pending)
                     settle(leftover > 0 ? .bytesAfterStreamEnd(leftover) : nil)
                     return 0
