@@ -126,6 +126,14 @@ extension S3Client {
 
     private func attempt(_ source: DownloadSource, partPath: String, etagPath: String, offset: UInt64,
                          etag: String?, hashing: Bool, observer: (any PartFileObserver)?) async throws(S3Error) -> DownloadReport {
+        try await attempt(source, offset: offset, etag: etag) { () throws(S3Error) in
+            try DownloadSink(path: partPath, etagPath: etagPath, offset: offset, hashing: hashing, observer: observer)
+        }.report
+    }
+
+    /// One GET from `offset` (with `Range` and `If-Match` when resuming) into the sink `makeSink` gives.
+    func attempt(_ source: DownloadSource, offset: UInt64, etag: String?,
+                 makeSink: () throws(S3Error) -> DownloadSink) async throws(S3Error) -> (report: DownloadReport, sink: DownloadSink) {
         var headers: [(name: String, value: String)] = []
         if offset > 0, let etag {
             headers.append((name: "Range", value: "bytes=\(offset)-"))
@@ -143,7 +151,7 @@ extension S3Client {
             request = HTTPRequest(method: "GET", url: url, headers: headers)
             what = "GET \(redactedURL(url))"
         }
-        let sink = try DownloadSink(path: partPath, etagPath: etagPath, offset: offset, hashing: hashing, observer: observer)
+        let sink = try makeSink()
         defer { sink.close() }
         let head: HTTPResponseHead
         do {
@@ -158,7 +166,7 @@ extension S3Client {
             }
             throw failure
         }
-        return try sink.finish(what: what)
+        return (try sink.finish(what: what), sink)
     }
 }
 
@@ -186,18 +194,48 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
     private(set) var errorBody: [UInt8] = []
     private var expectedTotal: UInt64?
     private var etag: String?
+    /// The ETag of the response being received, once its head arrived.
+    var receivedETag: String? { etag }
     private var verifyMD5 = false
     /// Read on the digest queue.
     private var computeMD5 = true
     private let computeSHA256: Bool
     private let observer: (any PartFileObserver)?
+    /// Takes the body instead of the `.part` file (`S3Client.stream`).
+    private let consumer: (any ObjectStreamConsumer)?
+    /// In consumer mode, MD5 covers the object from byte zero (it is carried
+    /// across attempts instead of re-read from a file).
+    private var md5FromStart = true
+    /// Some digest wants the body (set in `begin`, read on the transport thread).
+    private var needsDigests = false
     /// Blocks the digest queue is done with, reused so that a gigabyte does
     /// not mean a thousand fresh megabyte allocations (and their page faults).
     private let blocks = Lock<[[UInt8]]>([])
 
+    /// Receives into `consumer` from `offset` on, continuing `carried` (the
+    /// digests of the bytes before `offset`, from the previous attempt).
+    init(consumer: any ObjectStreamConsumer, offset: UInt64, carried: CarriedDigests?) {
+        computeSHA256 = false
+        observer = nil
+        self.consumer = consumer
+        path = ""
+        etagPath = ""
+        self.offset = offset
+        descriptor = -1
+        if offset > 0, let carried {
+            md5 = carried.md5
+            md5FromStart = carried.md5FromStart
+            checksum = carried.checksum
+            expectedChecksum = carried.expectedChecksum
+        } else if offset > 0 {
+            md5FromStart = false
+        }
+    }
+
     init(path: String, etagPath: String, offset: UInt64, hashing: Bool = true,
          observer: (any PartFileObserver)? = nil) throws(S3Error) {
         computeSHA256 = hashing
+        consumer = nil
         self.observer = observer
         self.path = path
         self.etagPath = etagPath
@@ -238,7 +276,12 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
             expectedTotal = head.contentLength.map(UInt64.init)
         }
         etag = head.value(forHeader: "ETag")
-        if let etag { try? Data(etag.utf8).write(to: URL(fileURLWithPath: etagPath)) }
+        if let etag, consumer == nil { try? Data(etag.utf8).write(to: URL(fileURLWithPath: etagPath)) }
+        if consumer != nil, offset > 0, expectedChecksum != nil {
+            // A range carries no full-object checksum: the first attempt's is checked at the end.
+            needsDigests = true
+            return self
+        }
         for algorithm in ChecksumAlgorithm.allCases {
             if let value = head.value(forHeader: algorithm.header), !value.contains("-") {
                 let type = head.value(forHeader: "x-amz-checksum-type")?.uppercased()
@@ -258,16 +301,23 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
         let customerKey = head.value(forHeader: "x-amz-server-side-encryption-customer-algorithm") != nil
         // The ETag's MD5 is checked only when S3 sent no full-object checksum:
         // one end-to-end check is enough, and MD5 costs more CPU than the transfer.
-        if chosen == nil, let etag, !etag.contains("-"), !encryption.hasPrefix("aws:kms"), !customerKey,
+        if chosen == nil, md5FromStart, let etag, !etag.contains("-"), !encryption.hasPrefix("aws:kms"), !customerKey,
            etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).count == 32 {
             verifyMD5 = true
         }
         let md5Wanted = verifyMD5
         hashQueue.sync { computeMD5 = md5Wanted }
+        needsDigests = computeSHA256 || verifyMD5 || chosen != nil
         return self
     }
 
     func receive(_ bytes: UnsafeRawBufferPointer) throws {
+        if let consumer {
+            consumer.receive(bytes)
+            written += UInt64(bytes.count)
+            appendToDigests(bytes)
+            return
+        }
         var done = 0
         while done < bytes.count {
             let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + written) + off_t(done))
@@ -279,6 +329,11 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
         }
         written += UInt64(bytes.count)
         observer?.partFileHolds(offset + written)
+        appendToDigests(bytes)
+    }
+
+    private func appendToDigests(_ bytes: UnsafeRawBufferPointer) {
+        guard needsDigests else { return }
         if pending.capacity < Self.blockSize { pending.reserveCapacity(Self.blockSize) }
         pending.append(contentsOf: bytes)
         if pending.count >= Self.blockSize { submitPending() }
@@ -304,6 +359,15 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
         }
     }
 
+    /// The digests so far, for the next attempt to continue (consumer mode).
+    func carriedDigests() -> CarriedDigests {
+        submitPending()
+        return hashQueue.sync {
+            CarriedDigests(md5: md5, md5FromStart: md5FromStart && computeMD5, checksum: checksum,
+                           expectedChecksum: expectedChecksum)
+        }
+    }
+
     fileprivate func collectError(_ bytes: UnsafeRawBufferPointer) {
         if errorBody.count < 64 << 10 { errorBody.append(contentsOf: bytes.prefix(64 << 10 - errorBody.count)) }
     }
@@ -324,7 +388,7 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
         // No fsync: a killed process loses nothing written to the page cache, and an
         // archive damaged by a power loss fails verification when it is indexed;
         // flushing 1 GB here would double the time of a download.
-        guard ftruncate(descriptor, off_t(total)) == 0 else {
+        guard consumer != nil || ftruncate(descriptor, off_t(total)) == 0 else {
             throw S3Error(.io, "cannot finish \(path): \(String(cString: strerror(errno)))")
         }
         var verified: String?
@@ -357,6 +421,13 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
         hashQueue.sync {
             sha = SHA256()
             md5 = Insecure.MD5()
+            checksum = nil
+        }
+        md5FromStart = true
+        expectedChecksum = nil
+        if let consumer {
+            consumer.restarted()
+            return
         }
         guard ftruncate(descriptor, 0) == 0 else {
             throw S3Error(.io, "cannot truncate \(path): \(String(cString: strerror(errno)))")

@@ -14,10 +14,18 @@ protocol ArchiveSource: AnyObject {
     /// that fetches over the network asks for all of it in one request instead
     /// of the four bytes of signature that are read first. Local files ignore it.
     func willRead(_ range: Range<UInt64>)
+
+    /// How many bytes from `offset` on can be read: all of them for a file;
+    /// for an archive kept only in part while it streamed (`RetainedArchive`),
+    /// the length of the kept run, so the sequential reader takes a local
+    /// header without asking for the entry data after it.
+    func readableRun(at offset: UInt64) -> UInt64
 }
 
 extension ArchiveSource {
     func willRead(_ range: Range<UInt64>) {}
+
+    func readableRun(at offset: UInt64) -> UInt64 { .max }
 
     func read(at offset: UInt64, count: Int) throws(ArchiveFailure) -> [UInt8] {
         guard count > 0 else { return [] }

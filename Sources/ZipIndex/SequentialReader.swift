@@ -82,7 +82,7 @@ final class SequentialReader {
         chunk?.release()
         chunk = nil
         let fresh = pool.acquire()
-        let count = Int(min(UInt64(pool.chunkSize), end - start))
+        let count = Int(min(UInt64(pool.chunkSize), end - start, max(file.readableRun(at: start), 1)))
         do {
             let fromFile = start < tailStart ? Int(min(UInt64(count), tailStart - start)) : 0
             if fromFile > 0 {

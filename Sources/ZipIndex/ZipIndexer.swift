@@ -29,4 +29,25 @@ package enum ZipIndexer {
         }
         return result
     }
+
+    /// Indexes an archive from its stream alone (`ArchiveStreamer`): what the
+    /// scan settled plus the headers and central directory it kept.
+    /// - Returns: the index, the same field for field as from the file, or
+    ///   `nil` when it needs bytes that were not kept (an entry the scan could
+    ///   not settle): the caller then indexes the downloaded file instead.
+    package static func index(streamed archive: StreamedArchive, path: String,
+                              options: IndexOptions = IndexOptions()) -> ArchiveIndex? {
+        guard let runs = archive.runs else { return nil }
+        let source = RetainedArchive(size: archive.size, runs: runs)
+        var result = ArchiveIndex(path: path, bytes: archive.size, sha256: nil, comment: "", entries: [], findings: [], error: nil)
+        do throws(ArchiveFailure) {
+            let run = try IndexRun(file: source, path: path, options: options, extractor: nil, streamed: archive.scan)
+            run.perform(into: &result)
+        } catch {
+            result.error = error
+        }
+        guard source.missedRead == nil else { return nil }
+        result.bytesRead = source.bytesRead
+        return result
+    }
 }

@@ -62,4 +62,55 @@ struct SinglePassRunTests {
             #expect(!snapshot(output).keys.contains { $0.hasPrefix("archives/") }, "archives kept")
         }
     }
+
+    @Test("with no archive kept and nothing extracted, archives are verified in memory: the same manifests, nothing written")
+    func inMemory() throws {
+        let stack = try PipelineStack(sessions: 24, groups: 2, seed: 26, archiveMB: 1.5)
+        defer { stack.stop() }
+        var outputs: [URL] = []
+        var written: [Int] = []
+        for singlePass in [true, false] {
+            let output = stack.folder.appendingPathComponent(singlePass ? "memory" : "file")
+            let config = try stack.config(output: output, download: [("keepArchives", .bool(false))],
+                                          index: [("singlePass", .bool(singlePass))])
+            // /usr/bin/time's %O: blocks the run wrote (counted when pages are
+            // dirtied, so a file deleted before it reaches the disk still counts).
+            let counter = stack.folder.appendingPathComponent("io-\(singlePass)").path
+            let result = try CommandLineTests.run(["run", "--no-progress", "--config", config, "--log-level", "debug"],
+                                                  wrapper: ["/usr/bin/time", "-f", "%O", "-o", counter],
+                                                  environment: stack.environment)
+            #expect(result.status == 1, "\(result.stderr)")
+            let blocks = try #require(Int(try String(contentsOfFile: counter, encoding: .utf8)
+                .split(separator: "\n").last.map(String.init) ?? ""), "no count from /usr/bin/time")
+            written.append(blocks * 512)
+            let inMemory = result.stderr.split(separator: "\n").filter { $0.contains("verified in memory") }
+            if singlePass {
+                #expect(inMemory.count >= 15, "\(result.stderr.suffix(2000))")
+            } else {
+                #expect(inMemory.isEmpty)
+            }
+            try RunTests.checkOutcomes(output, expected: stack.expected)
+            outputs.append(output)
+        }
+        let sessions = try FileManager.default.contentsOfDirectory(atPath: outputs[0].appendingPathComponent("sessions").path)
+            .filter { $0.hasSuffix(".json") }.sorted()
+        var compared = 0, archiveBytes = 0
+        for file in sessions {
+            let id = String(file.dropLast(5))
+            let memory = try RunTests.manifest(outputs[0], id)
+            let disk = try RunTests.manifest(outputs[1], id)
+            #expect(memory["status"] == disk["status"], "\(id)")
+            #expect(memory["error"]?["kind"] == disk["error"]?["kind"], "\(id)")
+            #expect(memory["archive"] == disk["archive"], "\(id): archive manifests differ")
+            #expect(memory["perfStats"] == disk["perfStats"], "\(id)")
+            if memory["archive"]?["entries"] != nil { compared += 1 }
+            archiveBytes += memory["source"]?["bytes"]?.intValue ?? 0
+        }
+        #expect(compared >= 15)
+        #expect(sessions.contains { (try? RunTests.manifest(outputs[0], String($0.dropLast(5))))?["perfStats"] != nil })
+        // The run on files wrote every archive; the run in memory wrote only
+        // manifests and reports (and any archive the stream could not settle).
+        #expect(written[1] >= archiveBytes * 9 / 10, "file run wrote \(written[1]) bytes for \(archiveBytes) of archives")
+        #expect(written[0] * 4 < archiveBytes, "in-memory run wrote \(written[0]) bytes for \(archiveBytes) of archives")
+    }
 }

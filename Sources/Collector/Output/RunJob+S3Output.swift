@@ -78,7 +78,7 @@ struct S3RunOutput: Sendable {
             failed.status = .failed
             failed.error = StageError(.publish, error.kind.rawValue, "cannot upload to \(mirror.location): \(error.message)")
             let republished = collector.publish(failed)
-            try? await mirror.push(file: folder.sessionManifestPath(id), as: "sessions/\(id).json")
+            _ = try? await mirror.push(file: folder.sessionManifestPath(id), as: "sessions/\(id).json")
             return republished
         }
     }

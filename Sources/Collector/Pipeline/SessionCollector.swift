@@ -105,6 +105,14 @@ struct SessionCollector: Sendable {
             return await list(resolved.uri, into: record)
         }
 
+        // With no archive to keep and nothing to extract, the archive is
+        // verified from its stream alone and never written; it is downloaded
+        // to a file only when the stream could not settle everything.
+        if settings.singlePass, !settings.keepArchives, settings.extract.isEmpty,
+           let outcome = await collectStreamed(resolved, record: record) {
+            return outcome
+        }
+
         // fetch
         let archivePath = folder.archivePath(sessionID)
         let started = monotonicSeconds()
@@ -113,23 +121,16 @@ struct SessionCollector: Sendable {
         // Single pass: the verifier follows the `.part` file as it grows.
         let follower = settings.singlePass ? ArchiveFollower(partPath: archivePath + ".part", options: settings.index) : nil
         do {
-            (report, attempts) = try await fetch(resolved.uri, to: archivePath, observer: follower.map(FollowerObserver.init))
+            let observer = follower.map(FollowerObserver.init)
+            (report, attempts) = try await fetch(resolved.uri) { source throws(S3Error) in
+                // No SHA-256 here: the ZIP reader hashes the whole archive as it verifies it.
+                try await s3.download(source, to: archivePath, hashing: false, observer: observer) { _, _ in false }
+            }
         } catch {
             follower?.cancel()
-            record.error = StageError(.fetch, error.kind.rawValue, error.message)
-            record.download = DownloadSummary(attempts: max(1, attempts), resumedBytes: 0, seconds: monotonicSeconds() - started,
-                                              via: settings.presigned ? "presigned" : "signed")
-            return publish(record)
+            return publish(failedFetch(record, error: error, attempts: attempts, started: started))
         }
-        record.download = DownloadSummary(attempts: attempts, resumedBytes: report.resumedBytes,
-                                          seconds: monotonicSeconds() - started, via: settings.presigned ? "presigned" : "signed")
-        if var source = record.source {
-            source.etag = report.etag ?? source.etag
-            source.versionID = report.versionID ?? source.versionID
-            source.bytes = report.bytes
-            record.source = source
-        }
-        progress.fetched(bytes: report.bytes)
+        recordDownload(report, attempts: attempts, started: started, into: &record)
 
         // index
         let staging = folder.workFolder + "/\(sessionID).extract"
@@ -149,17 +150,90 @@ struct SessionCollector: Sendable {
         if let perfBytes = FileManager.default.contents(atPath: staging + "/" + Self.perfStatsPath) {
             record.perfStats = PerfStats.summarize(Array(perfBytes))
         }
+        settle(index, into: &record)
+        placeExtractedFiles(staging: staging, sessionID: sessionID, collected: index.isOK)
+
+        let outcome = publish(record)
+        if !settings.keepArchives { unlink(archivePath) }
+        return outcome
+    }
+
+    /// Fetch and index with nothing written to disk (`ArchiveStreamer`).
+    /// - Returns: `nil` when the stream did not settle everything (an entry
+    ///   only the central directory sizes, prepended data, a central directory
+    ///   too large to keep): the caller downloads the archive to a file.
+    private func collectStreamed(_ resolved: ArchiveResolver.Resolved, record: SessionRecord) async -> SessionOutcome? {
+        var record = record
+        let started = monotonicSeconds()
+        let streamer = ArchiveStreamer(options: settings.index, capture: [Self.perfStatsPath])
+        let stream = ObjectStream(consumer: StreamerConsumer(streamer))
+        let report: DownloadReport
+        var attempts = 0
+        do {
+            (report, attempts) = try await fetch(resolved.uri) { source throws(S3Error) in
+                try await s3.stream(source, into: stream) { _, _ in false }
+            }
+        } catch {
+            streamer.cancel()
+            return publish(failedFetch(record, error: error, attempts: attempts, started: started))
+        }
+        let log = Logger(label: "export-collector.run")
+        let description = resolved.uri.description
+        guard let archive = await streamer.finish(),
+              var index = await Self.offThread({ ZipIndexer.index(streamed: archive, path: description, options: settings.index) })
+        else {
+            log.debug("the stream did not settle the archive: downloading it to a file", metadata: ["session": "\(record.sessionID)"])
+            return nil
+        }
+        // The perf stats come from the bytes the scan kept of that entry, when
+        // they are the ones the central directory vouches for.
+        var perfBytes: [UInt8]?
+        if let entry = index.entries.first(where: { $0.path == Self.perfStatsPath }), entry.isOK, entry.type == .file {
+            guard let bytes = archive.capturedBytes(of: entry) else {
+                log.debug("the stream did not keep the perf stats: downloading the archive to a file", metadata: ["session": "\(record.sessionID)"])
+                return nil
+            }
+            perfBytes = bytes
+        }
+        recordDownload(report, attempts: attempts, started: started, into: &record)
+        index.path = description
+        record.archive = index
+        log.debug("verified in memory", metadata: [
+            "session": "\(record.sessionID)", "entries": "\(index.entryCount)",
+            "settledWhileDownloading": "\(index.settledWhileDownloading)", "keptBytes": "\(archive.keptBytes)",
+        ])
+        if let perfBytes { record.perfStats = PerfStats.summarize(perfBytes) }
+        settle(index, into: &record)
+        return publish(record)
+    }
+
+    private func failedFetch(_ record: SessionRecord, error: S3Error, attempts: Int, started: Double) -> SessionRecord {
+        var record = record
+        record.error = StageError(.fetch, error.kind.rawValue, error.message)
+        record.download = DownloadSummary(attempts: max(1, attempts), resumedBytes: 0, seconds: monotonicSeconds() - started,
+                                          via: settings.presigned ? "presigned" : "signed")
+        return record
+    }
+
+    private func recordDownload(_ report: DownloadReport, attempts: Int, started: Double, into record: inout SessionRecord) {
+        record.download = DownloadSummary(attempts: attempts, resumedBytes: report.resumedBytes,
+                                          seconds: monotonicSeconds() - started, via: settings.presigned ? "presigned" : "signed")
+        if var source = record.source {
+            source.etag = report.etag ?? source.etag
+            source.versionID = report.versionID ?? source.versionID
+            source.bytes = report.bytes
+            record.source = source
+        }
+        progress.fetched(bytes: report.bytes)
+    }
+
+    private func settle(_ index: ArchiveIndex, into record: inout SessionRecord) {
         if index.isOK {
             record.status = .collected
         } else {
             record.error = Self.indexError(index)
         }
         progress.indexed()
-        placeExtractedFiles(staging: staging, sessionID: sessionID, collected: index.isOK)
-
-        let outcome = publish(record)
-        if !settings.keepArchives { unlink(archivePath) }
-        return outcome
     }
 
     /// `index.mode: "listing"`: the archive's entry list from its tail, no download.
@@ -187,7 +261,8 @@ struct SessionCollector: Sendable {
     /// a broken transfer resumes from `.part` on the next one. A URL or
     /// request that expired before S3 saw it (a presigned URL that waited for
     /// a connection longer than it lives) is made again at once, once.
-    private func fetch(_ uri: S3URI, to path: String, observer: (any PartFileObserver)?) async throws(S3Error) -> (DownloadReport, Int) {
+    private func fetch(_ uri: S3URI,
+                       _ transfer: (DownloadSource) async throws(S3Error) -> DownloadReport) async throws(S3Error) -> (DownloadReport, Int) {
         let decide = S3Client.retryDecision(policy: retryPolicy, quota: retryQuota)
         var attempt = 0
         var renewedExpired = false
@@ -197,9 +272,7 @@ struct SessionCollector: Sendable {
                 let source: DownloadSource = settings.presigned
                     ? .url(try await s3.presign(uri, expires: settings.presignExpiresSeconds))
                     : .object(uri)
-                // No SHA-256 here: the ZIP reader hashes the whole archive as it verifies it.
-                let report = try await s3.download(source, to: path, hashing: false, observer: observer) { _, _ in false }
-                return (report, attempt)
+                return (try await transfer(source), attempt)
             } catch {
                 if error.kind == .expired, !renewedExpired {
                     renewedExpired = true
@@ -215,11 +288,13 @@ struct SessionCollector: Sendable {
     /// few threads of Swift's cooperative pool that the downloads need.
     static func indexOffThread(path: String, options: IndexOptions, extraction: ExtractionRequest,
                                streamed: StreamedScan? = nil) async -> ArchiveIndex {
+        await offThread { ZipIndexer.index(path: path, options: options, extraction: extraction, streamed: streamed) }
+    }
+
+    /// Runs CPU work on a thread of its own and waits for its result.
+    static func offThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { continuation in
-            let work: @Sendable () -> Void = {
-                continuation.resume(returning: ZipIndexer.index(path: path, options: options, extraction: extraction,
-                                                                streamed: streamed))
-            }
+            let work: @Sendable () -> Void = { continuation.resume(returning: body()) }
             // A thread of its own: the indexer blocks while its hashing queue
             // catches up, and Dispatch's global pool grows slowly on Linux.
             if !startDedicatedThread(work) { DispatchQueue.global(qos: .userInitiated).async(execute: work) }
@@ -309,6 +384,17 @@ extension APITimestamp {
     var iso8601Seconds: String {
         APITimestamp(microseconds: microseconds - microseconds % 1_000_000).iso8601
     }
+}
+
+/// Hands a download's bytes to an `ArchiveStreamer`.
+private final class StreamerConsumer: ObjectStreamConsumer {
+    let streamer: ArchiveStreamer
+
+    init(_ streamer: ArchiveStreamer) { self.streamer = streamer }
+
+    var receivedBytes: UInt64 { streamer.receivedBytes }
+    func receive(_ bytes: UnsafeRawBufferPointer) { streamer.receive(bytes) }
+    func restarted() { streamer.restarted() }
 }
 
 /// Tells an `ArchiveFollower` how the download's `.part` file grows.

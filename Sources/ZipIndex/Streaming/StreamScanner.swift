@@ -63,14 +63,30 @@ final class StreamScanner {
     private var hasher: SHA256?
     private var localZip64 = false
     private(set) var entries: [UInt64: StreamedEntry] = [:]
+    /// When set, the bytes an index needs besides entry data are kept here
+    /// (local headers, descriptors, everything from the central directory on).
+    private let retained: RetainedBytes?
+    /// The entry area is over: every further byte is kept.
+    private var keepingTail = false
+    /// Stored names of entries whose decoded bytes are kept (`captured`).
+    private let captureNames: Set<[UInt8]>
+    private var capturing: (name: [UInt8], bytes: [UInt8])?
+    private var capturedSeen: Set<[UInt8]> = []
+    private var capturedTwice: Set<[UInt8]> = []
+    private var capturedBytes: [[UInt8]: [UInt8]] = [:]
+    /// Most decoded bytes kept for one captured entry.
+    private static let captureLimit = 16 << 20
 
     /// Output is decoded into a buffer of this size (as `DataSink` does).
     private static let outputSize = 256 << 10
     /// Descriptor (signature, CRC, two 8-byte sizes) plus the next signature.
     private static let descriptorWindow = 28
 
-    init(options: IndexOptions) throws(ArchiveFailure) {
+    init(options: IndexOptions, retaining retained: RetainedBytes? = nil,
+         capturing captureNames: Set<[UInt8]> = []) throws(ArchiveFailure) {
         self.options = options
+        self.retained = retained
+        self.captureNames = captureNames
         inflater = try makeInflater()
         output = .allocate(byteCount: Self.outputSize, alignment: 64)
     }
@@ -83,6 +99,7 @@ final class StreamScanner {
         while !rest.isEmpty {
             switch phase {
             case .stopped:
+                if keepingTail { retained?.keep(rest, at: position) }
                 position += UInt64(rest.count)
                 return
             case .header:
@@ -111,7 +128,9 @@ final class StreamScanner {
         let rest = UnsafeRawBufferPointer(rebasing: bytes[count...])
         if held.count >= 4, held.withUnsafeBytes({ $0.le32(0) }) != Signature.localFileHeader {
             // The central directory (or anything else): the entry area is over.
-            stop()
+            retained?.keep(held, at: heldStart)
+            keepingTail = true
+            stop(endOfEntries: true)
         } else if held.count >= 30, held.count == headerLength {
             beginEntry()
         }
@@ -127,6 +146,7 @@ final class StreamScanner {
         let header = held
         held.removeAll(keepingCapacity: true)
         headerOffset = heldStart
+        retained?.keep(header, at: heldStart)
         let parsed: (flags: UInt16, method: UInt16, compressed: UInt64, uncompressed: UInt64, zip64: Bool)? = header.withUnsafeBytes { raw in
             let flags = raw.le16(6), method = raw.le16(8)
             let compressed32 = raw.le32(18), uncompressed32 = raw.le32(22)
@@ -142,6 +162,16 @@ final class StreamScanner {
         }
         guard let parsed else { return stop() }
         localZip64 = parsed.zip64
+        capturing = nil
+        if !captureNames.isEmpty {
+            let nameLength = header.withUnsafeBytes { Int($0.le16(26)) }
+            let name = Array(header[30 ..< 30 + nameLength])
+            if captureNames.contains(name) {
+                // A name stored twice is ambiguous: which one the central directory means is not known here.
+                if !capturedSeen.insert(name).inserted { capturedTwice.insert(name) }
+                capturing = (name, [])
+            }
+        }
         let encrypted = parsed.flags & 0x0001 != 0
         let decodable = !encrypted && (parsed.method == 0 || parsed.method == 8)
         current = StreamedEntry(dataStart: position, methodCode: parsed.method)
@@ -258,6 +288,23 @@ final class StreamScanner {
         current.crc = crc32(current.crc, bytes)
         current.produced += UInt64(bytes.count)
         hasher?.update(bufferPointer: bytes)
+        if capturing != nil {
+            if current.produced > UInt64(Self.captureLimit) {
+                capturing = nil
+            } else {
+                capturing?.bytes.append(contentsOf: bytes)
+            }
+        }
+    }
+
+    /// Decoded bytes of the entries asked for by name, for names stored once
+    /// whose entries decoded cleanly.
+    var captured: [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        for (name, bytes) in capturedBytes where !capturedTwice.contains(name) {
+            result[String(decoding: name, as: UTF8.self)] = bytes
+        }
+        return result
     }
 
     /// Records the entry's verdict; a bounded entry's remaining data is passed over.
@@ -265,6 +312,10 @@ final class StreamScanner {
         current.inflateFailure = failure
         if failure == nil, let hasher { current.sha256 = hexDigest(hasher.finalize()) }
         hasher = nil
+        if let capture = capturing, failure == nil {
+            capturedBytes[capture.name] = capture.bytes
+        }
+        capturing = nil
         entries[headerOffset] = current
         if let limit = current.inputLimit {
             let remaining = limit - fed
@@ -286,6 +337,7 @@ final class StreamScanner {
         guard held.count == Self.descriptorWindow else { return rest }
         let window = held
         held.removeAll(keepingCapacity: true)
+        retained?.keep(window, at: heldStart)
         guard let length = descriptorLength(window) else {
             stop()
             return rest
@@ -319,7 +371,12 @@ final class StreamScanner {
         Signature.zip64EndOfCentralDirectory, Signature.archiveExtraData, 0x0505_4b50,
     ]
 
-    private func stop() {
+    /// - Parameter endOfEntries: the central directory (or whatever follows
+    ///   the entries) begins; otherwise the scan gives up on the rest, and an
+    ///   index from kept bytes alone is no longer possible.
+    private func stop(endOfEntries: Bool = false) {
+        if !endOfEntries { retained?.abandon() }
+        capturing = nil
         held.removeAll()
         hasher = nil
         phase = .stopped
