@@ -65,12 +65,15 @@ struct FaultTests {
         #expect(run["sessions"]?.withoutRequestIDs == cleanRun["sessions"]?.withoutRequestIDs)
     }
 
-    @Test("resets, stalls, 503 SlowDown, 500, truncated bodies, trickles, closes before the headers: the clean run's manifests, no byte fetched twice")
-    func networkFaults() async throws {
+    /// Archives kept (downloaded to files) or not (verified in memory, resumed at the stream's byte count).
+    @Test("resets, stalls, 503 SlowDown, 500, truncated bodies, trickles, closes before the headers: the clean run's manifests, no byte fetched twice",
+          arguments: [true, false])
+    func networkFaults(keepArchives: Bool) async throws {
         let stack = try PipelineStack(sessions: 24, groups: 1, seed: 41)
         defer { stack.stop() }
+        let keep: [(String, JSONValue)] = [("keepArchives", .bool(keepArchives))]
         let clean = stack.folder.appendingPathComponent("clean")
-        let cleanRun = try stack.run(["--config", try stack.config(output: clean), "--json"])
+        let cleanRun = try stack.run(["--config", try stack.config(output: clean, download: keep), "--json", "--log-level", "debug"])
         #expect(cleanRun.status == 1, "\(cleanRun.stderr)")
         try RunTests.checkOutcomes(clean, expected: stack.expected)
 
@@ -105,9 +108,13 @@ struct FaultTests {
         environment["AWS_ENDPOINT_URL_S3"] = s3.url
         environment["AWS_ENDPOINT_URL_GAMELIFTSTREAMS"] = service.url
         let output = stack.folder.appendingPathComponent("faulted")
-        let config = try stack.config(output: output, download: [("stallTimeoutSeconds", .int(2))])
+        let config = try stack.config(output: output, download: [("stallTimeoutSeconds", .int(2))] + keep)
         let started = Date()
-        let faulted = try CommandLineTests.run(["run", "--no-progress", "--config", config, "--json"], environment: environment, timeout: 120)
+        let faulted = try CommandLineTests.run(["run", "--no-progress", "--config", config, "--json", "--log-level", "debug"],
+                                               environment: environment, timeout: 120)
+        // Without archives to keep, every collected archive was verified in memory.
+        let inMemory = faulted.stderr.split(separator: "\n").filter { $0.contains("verified in memory") }.count
+        #expect(keepArchives ? inMemory == 0 : inMemory >= targets.count, "\(inMemory) of \(targets.count) verified in memory")
         let seconds = Date().timeIntervalSince(started)
         #expect(faulted.status == cleanRun.status, "\(faulted.stderr)")
         try RunTests.checkOutcomes(output, expected: stack.expected)
@@ -168,8 +175,9 @@ struct FaultTests {
         #expect(gets.count == 2 && gets[0]["signature"] != gets[1]["signature"])
     }
 
-    @Test("an object replaced during its download: If-Match fails (412), the download restarts, the manifest has the new ETag")
-    func objectReplacedMidDownload() async throws {
+    @Test("an object replaced during its download: If-Match fails (412), the download restarts, the manifest has the new ETag",
+          arguments: [true, false])
+    func objectReplacedMidDownload(keepArchives: Bool) async throws {
         let stack = try PipelineStack(sessions: 15, groups: 1, seed: 43)
         defer { stack.stop() }
         let target = try #require(Self.targets(stack.expected).first)
@@ -182,7 +190,8 @@ struct FaultTests {
         var environment = stack.environment
         environment["AWS_ENDPOINT_URL_S3"] = s3.url
         let output = stack.folder.appendingPathComponent("replaced")
-        let result = try CommandLineTests.run(["run", "--no-progress", "--config", try stack.config(output: output), "--json"],
+        let config = try stack.config(output: output, download: [("keepArchives", .bool(keepArchives))])
+        let result = try CommandLineTests.run(["run", "--no-progress", "--config", config, "--json"],
                                               environment: environment, timeout: 120)
         #expect(result.status == 1, "\(result.stderr)")
         let expected = try stack.reloadExpected()
