@@ -34,6 +34,8 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(name: "CISAL", providers: [.apt(["libisal-dev"])]),
+        // glibc's mallopt, for the executable's allocator settings.
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -96,6 +98,7 @@ let package = Package(
         .executableTarget(
             name: "export-collector",
             dependencies: [
+                "CMalloc",
                 "Collector",
                 "GameLiftStreams",
                 "S3",

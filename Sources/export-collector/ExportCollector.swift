@@ -2,6 +2,7 @@ import ArgumentParser
 import Collector
 
 #if canImport(Glibc)
+import CMalloc
 import Glibc
 #endif
 
@@ -18,6 +19,14 @@ struct ExportCollector: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        #if canImport(Glibc)
+        // Buffers of 256 KiB and more (chunk pools, download blocks) are mapped
+        // and unmapped, so freed ones go back to the system. By default glibc
+        // raises this threshold to the largest block freed so far (1 MiB), and
+        // from then on carves such blocks from per-thread arenas that keep the
+        // memory: `run` at concurrency 8 peaked at 154 MiB instead of 95.
+        _ = mallopt(M_MMAP_THRESHOLD, 256 << 10)
+        #endif
         do {
             var command = try ExportCollector.parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {

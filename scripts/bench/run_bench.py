@@ -33,13 +33,16 @@ def read_env(path):
     return env
 
 
-def measure(cmd, env):
-    """Wall seconds, CPU seconds and peak RSS (MiB) of cmd, from GNU time."""
+def measure(cmd, env, written=False):
+    """Wall seconds, CPU seconds and peak RSS (MiB) of cmd, from GNU time;
+    with written=True also the bytes it wrote to files (%O, counted when
+    pages are dirtied, so a file deleted before writeback still counts)."""
     with tempfile.NamedTemporaryFile("r") as report:
-        proc = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", report.name] + cmd, env=env,
+        proc = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M %O", "-o", report.name] + cmd, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wall, user, system, rss = open(report.name).read().split()[-4:]
-    return float(wall), float(user) + float(system), int(rss) / 1024, proc.returncode, proc.stderr.decode()[-400:]
+        wall, user, system, rss, blocks = open(report.name).read().split()[-5:]
+    result = (float(wall), float(user) + float(system), int(rss) / 1024, proc.returncode, proc.stderr.decode()[-400:])
+    return result + (int(blocks) * 512,) if written else result
 
 
 def main():

@@ -2,8 +2,10 @@
 """Single pass against the machine's limits (issue: verify while downloading).
 
 In one run on the local stack, interleaved rounds of:
-  ec-single   export-collector run, verifying while downloading (the default)
-  ec-two      the same with index.singlePass false (download, then verify)
+  ec-single   export-collector run, verifying while downloading (the default):
+              with keepArchives false, in memory with nothing written
+  ec-file     the same keeping the archives: the scan follows the .part file
+  ec-two      index.singlePass false (download to a file, then verify)
   curl        curl --parallel with the same concurrency, the same archives to
               files (presigned URLs made before the clock starts)
   c-verify    scripts/bench/zipbench.c (zlib + CRC-32 + OpenSSL SHA-256 of
@@ -67,6 +69,8 @@ def main():
         return path
 
     single, two, listing = config("single"), config("two", singlePass=False), config("listing", mode="listing")
+    kept = os.path.join(work, "kept.json")
+    json.dump(dict(json.load(open(single)), download={"concurrency": args.concurrency, "keepArchives": True}), open(kept, "w"))
 
     # Presigned URLs for curl, made before any clock starts.
     curl_dir = os.path.join(work, "curl")
@@ -88,7 +92,7 @@ def main():
     def run_ec(cfg):
         out = os.path.join(work, "out")
         shutil.rmtree(out, ignore_errors=True)
-        result = measure([binary, "run", "--config", cfg, "--output", out, "--no-progress"], env)
+        result = measure([binary, "run", "--config", cfg, "--output", out, "--no-progress"], env, written=True)
         shutil.rmtree(out, ignore_errors=True)
         return result
 
@@ -96,10 +100,11 @@ def main():
         shutil.rmtree(curl_dir, ignore_errors=True)
         os.makedirs(curl_dir)
         return measure(["curl", "--parallel", "--parallel-max", str(args.concurrency), "--silent", "--show-error",
-                        "--fail", "--config", curl_config], env)
+                        "--fail", "--config", curl_config], env, written=True)
 
     steps = {
         "ec-single": lambda: run_ec(single),
+        "ec-file": lambda: run_ec(kept),
         "ec-two": lambda: run_ec(two),
         "curl": run_curl,
         # Page cache: curl just wrote these files.
@@ -111,9 +116,10 @@ def main():
     try:
         for round_number in range(args.rounds):
             for name, step in steps.items():
-                wall, cpu, rss, code, err = step()
-                results[name].append((wall, cpu, rss))
-                print(f"round {round_number + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU, {rss:.0f} MiB, exit {code}"
+                wall, cpu, rss, code, err, *written = step()
+                results[name].append((wall, cpu, rss, written[0] if written else None))
+                print(f"round {round_number + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU, {rss:.0f} MiB, "
+                      + (f"{written[0] / 1e6:.0f} MB written, " if written else "") + f"exit {code}"
                       + (f" {err.strip()[-200:]}" if code not in (0, 1) else ""), file=sys.stderr)
 
         # Bytes: listing mode through the counting proxy.
@@ -138,15 +144,17 @@ def main():
     limit_two_cores = max(median("curl"), median("c-verify-2"))
     print(f"{len(objects)} archives, {archive_bytes / 1e6:.0f} MB; concurrency {args.concurrency}; "
           f"{args.rounds} interleaved rounds, medians (RSS: max)")
-    print("| step | wall s | MB/s | CPU s | peak RSS MiB |")
-    print("|---|---|---|---|---|")
+    print("| step | wall s | MB/s | CPU s | peak RSS MiB | MB written |")
+    print("|---|---|---|---|---|---|")
     for name in steps:
         rss = max(r[2] for r in results[name])
-        print(f"| {name} | {median(name):.2f} | {archive_bytes / 1e6 / median(name):.0f} | {median(name, 1):.2f} | {rss:.0f} |")
+        written = "" if results[name][0][3] is None else f"{median(name, 3) / 1e6:.0f}"
+        print(f"| {name} | {median(name):.2f} | {archive_bytes / 1e6 / median(name):.0f} | {median(name, 1):.2f} | {rss:.0f} | {written} |")
     print()
     print(f"- run (single pass) / max(curl, C verifier): {median('ec-single') / limit:.2f} (target ≤ 1.15)")
     print(f"- run (single pass) / max(curl, C verifier on both cores): {median('ec-single') / limit_two_cores:.2f}")
     print(f"- two passes / single pass: {median('ec-two') / median('ec-single'):.2f}")
+    print(f"- single pass following the .part file / in memory: {median('ec-file') / median('ec-single'):.2f}")
     print(f"- listing mode: {listing_bytes} bytes of bodies against {archive_bytes} of archives: "
           f"{archive_bytes / max(listing_bytes, 1):.0f}× fewer; {list_wall:.2f} s wall against "
           f"{median('ec-single'):.2f} s, {list_rss:.0f} MiB")
