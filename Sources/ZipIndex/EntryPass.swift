@@ -518,11 +518,14 @@ final class EntryPass {
         func result(_ index: Int) -> Hashing.EntryResult? { index < queueResults.count ? queueResults[index] : nil }
         for index in states.indices where states[index].crcPending {
             let computed = result(index)?.crc
-            if computed != states[index].record.crc {
-                if states[index].error == nil {
-                    states[index].error = computed.map { crcMismatch($0, states[index].record) }
-                        ?? EntryFailure(.checksum, "CRC-32 was not computed")
-                }
+            if let computed, computed != states[index].record.crc {
+                // The data's CRC-32 wins, as when it is computed during the pass:
+                // an error already here can only be the data descriptor's, found
+                // after the data (a pending CRC means nothing failed before).
+                // Otherwise the verdict would depend on `parallelHashing`.
+                states[index].error = crcMismatch(computed, states[index].record)
+            } else if computed == nil, states[index].error == nil {
+                states[index].error = EntryFailure(.checksum, "CRC-32 was not computed")
             }
         }
         return states.enumerated().map { index, state in
