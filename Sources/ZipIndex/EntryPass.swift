@@ -376,6 +376,13 @@ final class EntryPass {
             } else if streamed.consumed < compressed {
                 failure = .bytesAfterStreamEnd(compressed - streamed.consumed)
             }
+        } else if streamed.inputLimit == nil, streamed.inflateFailure == nil, record.method == .stored,
+                  streamed.consumed == compressed {
+            // A stored data-descriptor entry whose data the scan ended exactly
+            // where the central directory does: the bytes this pass would read,
+            // so the same size, CRC-32 and digest. Ended anywhere else (a
+            // descriptor planted in the data), the scan saw other bytes as the
+            // data: read it here.
         } else {
             return false
         }
