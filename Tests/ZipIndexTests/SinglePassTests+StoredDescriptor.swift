@@ -64,7 +64,8 @@ for name, entries, zip64 in [("mixed.zip", mixed, False), ("zip64.zip", mixed[:6
 prefix = rnd.randbytes(5_000)
 adversarial = [
     ("a/before.log", text(20_000), D),
-    ("b/planted.bin", planted(prefix, rnd.randbytes(7_000)), S),
+    # Longer than the last 64 KiB a stream keeps, so its data is not kept.
+    ("b/planted.bin", planted(prefix, rnd.randbytes(200_000)), S),
     ("c/after.bin", rnd.randbytes(9_000), S),
     ("d/after.log", text(10_000), D),
     ("e/lure.bin", prefix + lying(prefix) + b"PK\x01\x02" + rnd.randbytes(300), S),
@@ -133,6 +134,21 @@ print(json.dumps(cases))
         return (settled, differences)
     }
 
+    /// Indexes `archive` from its stream alone (`ArchiveStreamer`, no file).
+    /// - Returns: whether the kept bytes sufficed, and how the index differs
+    ///   from the two-pass one (none: nil).
+    static func compareInMemory(_ archive: URL, random: inout Random) async throws -> (indexed: Bool, difference: String?) {
+        var options = IndexOptions()
+        options.parallelHashing = Bool.random(using: &random)
+        let bytes = [UInt8](try Data(contentsOf: archive))
+        guard let streamed = await InMemoryTests.stream(bytes, options: options, random: &random) else {
+            return (false, "\(archive.lastPathComponent): the streamer gave no result")
+        }
+        guard let memory = ZipIndexer.index(streamed: streamed, path: archive.path, options: options) else { return (false, nil) }
+        let twoPass = ZipIndexer.index(path: archive.path, options: options)
+        return (true, comparable(memory) == comparable(twoPass) ? nil : "\(archive.lastPathComponent): memory and file indexes differ")
+    }
+
     @Test("stored entries with data descriptors are settled by the scan, in pieces down to 1 byte")
     func storedDescriptorsSettled() async throws {
         let (folder, layouts) = try Self.makeStoredDescriptorArchives()
@@ -156,6 +172,11 @@ print(json.dumps(cases))
             }
             let index = ZipIndexer.index(path: archive.path, streamed: scan)
             #expect(index.isOK, "\(String(describing: index.error)) \(index.entries.compactMap(\.error))")
+
+            // With no file: the descriptors were kept, so the stream alone suffices.
+            var random = Random(state: 47)
+            let (indexed, difference) = try await Self.compareInMemory(archive, random: &random)
+            #expect(indexed && difference == nil, "\(name): \(difference ?? "needs the file")")
         }
     }
 
@@ -184,6 +205,13 @@ print(json.dumps(cases))
         #expect(index.isOK, "\(String(describing: index.error)) \(index.entries.compactMap(\.error))")
         #expect(index.entryCount == layout.entries)
         #expect(!index.entries.contains { $0.path == "evil.txt" })
+
+        // With no file, the planted entry's data was never kept (it lies
+        // before the kept tail): the index says it needs the file rather than
+        // trust the scan.
+        var random = Random(state: 53)
+        let (indexed, difference) = try await Self.compareInMemory(archive, random: &random)
+        #expect(!indexed && difference == nil, "\(difference ?? "indexed from memory")")
     }
 
     @Test("damaged stored data-descriptor archives: the same verdicts as two passes")
@@ -202,6 +230,9 @@ print(json.dumps(cases))
             // The damage is seen: the damaged entry fails, whichever pass settles it.
             let entry = ZipIndexer.index(path: archive.path).entries.first { $0.path == layout.corrupted }
             #expect(entry?.error?.kind == .checksum, "\(name): \(String(describing: entry?.error))")
+            var random = Random(state: 59)
+            let difference = try await Self.compareInMemory(archive, random: &random).difference
+            #expect(difference == nil, "\(difference ?? "")")
         }
 
         // And bytes flipped anywhere: in data, descriptors, headers, the directory.
