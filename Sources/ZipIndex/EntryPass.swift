@@ -376,6 +376,13 @@ final class EntryPass {
             } else if streamed.consumed < compressed {
                 failure = .bytesAfterStreamEnd(compressed - streamed.consumed)
             }
+        } else if streamed.inputLimit == nil, streamed.inflateFailure == nil, record.method == .stored,
+                  streamed.consumed == compressed {
+            // A stored data-descriptor entry whose data the scan ended exactly
+            // where the central directory does: the bytes this pass would read,
+            // so the same size, CRC-32 and digest. Ended anywhere else (a
+            // descriptor planted in the data), the scan saw other bytes as the
+            // data: read it here.
         } else {
             return false
         }
@@ -518,11 +525,14 @@ final class EntryPass {
         func result(_ index: Int) -> Hashing.EntryResult? { index < queueResults.count ? queueResults[index] : nil }
         for index in states.indices where states[index].crcPending {
             let computed = result(index)?.crc
-            if computed != states[index].record.crc {
-                if states[index].error == nil {
-                    states[index].error = computed.map { crcMismatch($0, states[index].record) }
-                        ?? EntryFailure(.checksum, "CRC-32 was not computed")
-                }
+            if let computed, computed != states[index].record.crc {
+                // The data's CRC-32 wins, as when it is computed during the pass:
+                // an error already here can only be the data descriptor's, found
+                // after the data (a pending CRC means nothing failed before).
+                // Otherwise the verdict would depend on `parallelHashing`.
+                states[index].error = crcMismatch(computed, states[index].record)
+            } else if computed == nil, states[index].error == nil {
+                states[index].error = EntryFailure(.checksum, "CRC-32 was not computed")
             }
         }
         return states.enumerated().map { index, state in

@@ -57,9 +57,9 @@ struct InMemoryTests {
         #expect(fromMemory * 2 > archives.count, "\(fromMemory) of \(archives.count) archives indexed from the stream alone")
     }
 
-    @Test("sizes in the local headers: no file needed")
+    @Test("sizes in the local headers or in data descriptors (stored entries too): no file needed")
     func ordinaryLayouts() async throws {
-        for streamed in [false] {
+        for streamed in [false, true] {
             let (url, digests) = try StreamingTests.makeArchive(streamed: streamed)
             defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
             var random = Random(state: streamed ? 7 : 8)

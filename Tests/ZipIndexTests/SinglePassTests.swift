@@ -53,9 +53,14 @@ struct SinglePassTests {
     /// Indexes `path` in two passes and from a scan of its bytes in random
     /// pieces. - Returns: entries settled by the scan, and what differs (none: nil).
     static func compare(_ path: String, options: IndexOptions, random: inout Random) throws -> (settled: Int, difference: String?) {
+        try compare(path, options: options) { pieces(of: $0, using: &random) }
+    }
+
+    /// `compare` with the archive's bytes cut by `split`.
+    static func compare(_ path: String, options: IndexOptions, split: ([UInt8]) -> [[UInt8]]) throws -> (settled: Int, difference: String?) {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let twoPass = ZipIndexer.index(path: path, options: options)
-        guard let scan = StreamedScan.scanning(pieces(of: bytes, using: &random), options: options) else {
+        guard let scan = StreamedScan.scanning(split(bytes), options: options) else {
             return (0, "\(path): no scan")
         }
         if scan.bytes != UInt64(bytes.count) { return (0, "\(path): scanned \(scan.bytes) of \(bytes.count) bytes") }

@@ -35,14 +35,16 @@ package struct StreamedScan: Sendable {
 /// the local headers (APPNOTE 4.3.7): each entry's inflate, CRC-32, size and
 /// SHA-256, with the same bounds and verdicts as the two-pass reader where the
 /// local header gives the sizes. It settles what it can and stops quietly
-/// where a stream cannot be followed (a stored entry with a data descriptor,
-/// a broken header, prepended data); `EntryPass` then reads those entries
-/// from the file. It never decides anything about the archive itself: the
-/// central directory, read afterwards, does.
+/// where a stream cannot be followed (a broken header, prepended data, a
+/// stored entry whose data descriptor has no signature); `EntryPass` then
+/// reads those entries from the file. It never decides anything about the
+/// archive itself: the central directory, read afterwards, does.
 final class StreamScanner {
     private enum Phase {
         case header
         case data
+        /// Stored data that a data descriptor ends (`StoredDataEnd`).
+        case storedData
         case skip(UInt64)
         case descriptor
         case stopped
@@ -54,7 +56,8 @@ final class StreamScanner {
     private var phase = Phase.header
     /// Stream offset of the next byte.
     private(set) var position: UInt64 = 0
-    /// Header or descriptor bytes collected so far.
+    /// Header or descriptor bytes collected so far; in stored data, the bytes
+    /// from a descriptor candidate on, not yet known to be data or not.
     private var held: [UInt8] = []
     private var heldStart: UInt64 = 0
     private var headerOffset: UInt64 = 0
@@ -106,6 +109,8 @@ final class StreamScanner {
                 rest = takeHeader(rest)
             case .data:
                 rest = takeData(rest)
+            case .storedData:
+                rest = takeStoredData(rest)
             case .skip(let remaining):
                 let count = Int(min(remaining, UInt64(rest.count)))
                 position += UInt64(count)
@@ -178,8 +183,9 @@ final class StreamScanner {
         fed = 0
 
         if parsed.flags & 0x0008 != 0 {
-            // Sizes come after the data: only a deflate stream shows where it ends.
-            guard decodable, parsed.method == 8 else { return stop() }
+            // Sizes come after the data: a deflate stream shows where it ends,
+            // stored data only the descriptor after it.
+            guard decodable else { return stop() }
         } else {
             current.inputLimit = parsed.compressed
             current.outputLimit = parsed.uncompressed
@@ -192,6 +198,11 @@ final class StreamScanner {
             }
         }
         hasher = options.sha256 ? SHA256() : nil
+        if parsed.method == 0, current.inputLimit == nil {
+            held.removeAll(keepingCapacity: true)
+            phase = .storedData
+            return
+        }
         inflater.reset()
         phase = .data
         if current.inputLimit == 0 {
@@ -366,10 +377,104 @@ final class StreamScanner {
         }
     }
 
-    private static let recordSignatures: Set<UInt32> = [
+    static let recordSignatures: Set<UInt32> = [
         Signature.localFileHeader, Signature.centralFileHeader, Signature.endOfCentralDirectory,
         Signature.zip64EndOfCentralDirectory, Signature.archiveExtraData, 0x0505_4b50,
     ]
+
+    // MARK: Stored data ended by a data descriptor
+
+    /// Takes stored data up to its data descriptor (`StoredDataEnd`), holding
+    /// back a candidate until its whole window has arrived. Bytes count as
+    /// data (CRC-32, size, SHA-256) only once no descriptor can start at them,
+    /// so each candidate is judged against exactly the data before it.
+    ///
+    /// A descriptor without its optional signature cannot be told from data
+    /// this way (it would take a CRC-32 at every byte): such an entry is never
+    /// settled. The scan reads on as its data until the stream ends or the
+    /// data exceeds `maxUncompressedBytes`, and the reader reads it, and the
+    /// entries after it, from the file.
+    private func takeStoredData(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        if !held.isEmpty { return completeHeldCandidate(bytes) }
+        var offset = 0
+        while let candidate = StoredDataEnd.nextCandidate(in: bytes, from: offset) {
+            takeStored(UnsafeRawBufferPointer(rebasing: bytes[offset ..< candidate]))
+            guard case .storedData = phase else { return UnsafeRawBufferPointer(rebasing: bytes[candidate...]) }
+            let window = UnsafeRawBufferPointer(rebasing: bytes[candidate...])
+            if window.count < StoredDataEnd.window {
+                // The piece ends inside the window: wait for the next one.
+                heldStart = position
+                held.append(contentsOf: window)
+                position += UInt64(window.count)
+                return UnsafeRawBufferPointer(rebasing: bytes[bytes.count...])
+            }
+            if let length = storedDescriptorLength(window) {
+                endStoredData(descriptor: UnsafeRawBufferPointer(rebasing: window[0 ..< length]))
+                return UnsafeRawBufferPointer(rebasing: window[length...])
+            }
+            // Not the descriptor: its first byte is data; look again after it.
+            takeStored(UnsafeRawBufferPointer(rebasing: window[0 ..< 1]))
+            guard case .storedData = phase else { return UnsafeRawBufferPointer(rebasing: window[1...]) }
+            offset = candidate + 1
+        }
+        takeStored(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        return UnsafeRawBufferPointer(rebasing: bytes[bytes.count...])
+    }
+
+    /// Fills the held candidate's window from the next piece and judges it
+    /// once whole, or as soon as it no longer starts with the signature. The
+    /// held bytes after the verdict (the next record's first bytes, or data
+    /// after the rejected candidate's first byte) are scanned again.
+    private func completeHeldCandidate(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let count = min(StoredDataEnd.window - held.count, bytes.count)
+        held.append(contentsOf: bytes[0 ..< count])
+        position += UInt64(count)
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[count...])
+        let undecided = held.count < StoredDataEnd.window && held.withUnsafeBytes { StoredDataEnd.startsLikeSignature($0) }
+        if undecided { return rest }
+        let window = held
+        held.removeAll(keepingCapacity: true)
+        window.withUnsafeBytes { raw in
+            if let length = storedDescriptorLength(raw) {
+                position = heldStart
+                endStoredData(descriptor: UnsafeRawBufferPointer(rebasing: raw[0 ..< length]))
+                consume(UnsafeRawBufferPointer(rebasing: raw[length...]))
+            } else {
+                // Fewer bytes than a window remain: this finds at most one
+                // candidate and holds it again, so the recursion ends here.
+                // (A short window is judged only when it is not a descriptor.)
+                position = heldStart
+                takeStored(UnsafeRawBufferPointer(rebasing: raw[0 ..< 1]))
+                consume(UnsafeRawBufferPointer(rebasing: raw[1...]))
+            }
+        }
+        return rest
+    }
+
+    private func storedDescriptorLength(_ window: UnsafeRawBufferPointer) -> Int? {
+        StoredDataEnd.descriptorLength(window, crc: current.crc, size: fed, zip64: localZip64)
+    }
+
+    /// Bytes known to be the entry's data. Stops when the data outgrows
+    /// `maxUncompressedBytes`: the reader enforces that limit on the central
+    /// directory's sizes, and the scan must not decode more than it would.
+    private func takeStored(_ bytes: UnsafeRawBufferPointer) {
+        take(bytes)
+        fed += UInt64(bytes.count)
+        position += UInt64(bytes.count)
+        if fed > options.maxUncompressedBytes { stop() }
+    }
+
+    /// Settles the entry at the descriptor starting at `position`, which is
+    /// kept for the index (`EntryPass` checks it); the next record starts after it.
+    private func endStoredData(descriptor: UnsafeRawBufferPointer) {
+        current.consumed = fed
+        settle(nil)
+        retained?.keep(descriptor, at: position)
+        position += UInt64(descriptor.count)
+        held.removeAll(keepingCapacity: true)
+        phase = .header
+    }
 
     /// - Parameter endOfEntries: the central directory (or whatever follows
     ///   the entries) begins; otherwise the scan gives up on the rest, and an
