@@ -75,6 +75,18 @@ package protocol HTTPBodySink: AnyObject, Sendable {
     func receive(_ bytes: UnsafeRawBufferPointer) throws
 }
 
+/// A sink whose consumer can fall behind: instead of blocking the transport
+/// thread (and every other transfer on it), it refuses bytes, which pauses
+/// this transfer alone until it calls the handler it was given.
+package protocol FlowControlledBodySink: HTTPBodySink {
+    /// Takes all of `bytes` or none: `false` pauses the transfer, and libcurl
+    /// offers the same bytes again once resumed.
+    func offer(_ bytes: UnsafeRawBufferPointer) throws -> Bool
+    /// Installed before the first `offer`: call it, from any thread, when
+    /// there is room again after a refusal (calling it more often is harmless).
+    func setResumeHandler(_ resume: @escaping @Sendable () -> Void)
+}
+
 /// The clocks of one transfer.
 package struct HTTPTimeouts: Sendable {
     /// Time allowed to resolve, connect and finish the TLS handshake.

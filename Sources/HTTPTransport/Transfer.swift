@@ -10,6 +10,8 @@ struct TransferOrder: Sendable {
     let cancellation: CancellationFlag
     let head: @Sendable (HTTPResponseHead) throws -> (any HTTPBodySink)?
     let completion: @Sendable (Result<HTTPResponseHead, TransportError>) -> Void
+    /// Asks the transport thread to resume this transfer (set by the loop).
+    var resume: @Sendable () -> Void = {}
 }
 
 /// Set by the cancelling side before it asks the transport thread to cancel,
@@ -217,19 +219,29 @@ final class Transfer {
         }
     }
 
-    /// Returns false to abort the transfer (a short count for curl).
-    func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    enum BodyVerdict {
+        case taken, pause, abort
+    }
+
+    /// What the body callback tells curl: taken, pause, or abort (a short count).
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) -> BodyVerdict {
         activity.moved = true
-        if head == nil, !deliverHead() { return false }
-        guard let sink else { return true }
+        if head == nil, !deliverHead() { return .abort }
+        guard let sink else { return .taken }
         do {
+            if let flowControlled {
+                return try flowControlled.offer(bytes) ? .taken : .pause
+            }
             try sink.receive(bytes)
-            return true
+            return .taken
         } catch {
             failure = sinkError(error)
-            return false
+            return .abort
         }
     }
+
+    /// The sink, when it pauses the transfer instead of blocking.
+    private var flowControlled: (any FlowControlledBodySink)?
 
     /// Hands the completed head to the caller's handler, which picks the sink.
     @discardableResult
@@ -247,6 +259,10 @@ final class Transfer {
         headerLines = []
         do {
             sink = try order.head(head)
+            if let flow = sink as? any FlowControlledBodySink {
+                flow.setResumeHandler(order.resume)
+                flowControlled = flow
+            }
             return true
         } catch {
             failure = sinkError(error)
@@ -297,8 +313,15 @@ private let transferWriteCallback: ec_curl_data_callback = { buffer, size, count
     guard let user else { return 0 }
     let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
     let length = size * count
-    return transfer.receiveBody(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : 0
+    switch transfer.receiveBody(UnsafeRawBufferPointer(start: buffer, count: length)) {
+    case .taken: return length
+    case .pause: return curlWritePause
+    case .abort: return 0
+    }
 }
+
+/// CURL_WRITEFUNC_PAUSE (a macro Swift does not import).
+private let curlWritePause = 0x1000_0001
 
 /// CURLOPT_HEADERFUNCTION: one complete header line per call.
 private let transferHeaderCallback: ec_curl_header_callback = { buffer, size, count, user in

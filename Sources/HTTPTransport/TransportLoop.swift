@@ -15,6 +15,7 @@ final class TransportLoop: @unchecked Sendable {
     private enum Command {
         case start(TransferOrder)
         case cancel(UInt64)
+        case resume(UInt64)
     }
 
     private struct Inbox {
@@ -93,6 +94,16 @@ final class TransportLoop: @unchecked Sendable {
         if accepted { wake() }
     }
 
+    /// Resumes transfer `id`, paused by its sink (`FlowControlledBodySink`).
+    func resume(_ id: UInt64) {
+        let accepted = inbox.withLock { inbox in
+            guard !inbox.stopping else { return false }
+            inbox.commands.append(.resume(id))
+            return true
+        }
+        if accepted { wake() }
+    }
+
     /// Stops the thread, failing transfers in progress as `.cancelled`, and
     /// waits for it to finish unless called on the transport thread itself.
     func shutdown() {
@@ -124,6 +135,7 @@ final class TransportLoop: @unchecked Sendable {
                 switch command {
                 case .start(let order): start(order)
                 case .cancel(let id): cancelTransfer(id)
+                case .resume(let id): resumeTransfer(id)
                 }
             }
             if stopping { break }
@@ -162,6 +174,9 @@ final class TransportLoop: @unchecked Sendable {
     }
 
     private func start(_ order: TransferOrder) {
+        var order = order
+        let id = order.id
+        order.resume = { [weak self] in self?.resume(id) }
         if order.cancellation.isCancelled {
             order.completion(.failure(cancelledError(order)))
             return
@@ -180,6 +195,17 @@ final class TransportLoop: @unchecked Sendable {
         }
         byHandle[transfer.easy] = transfer
         byID[order.id] = transfer
+    }
+
+    private func resumeTransfer(_ id: UInt64) {
+        // Finished already, or not paused: nothing to do (unpausing is harmless).
+        guard let transfer = byID[id] else { return }
+        // CURLPAUSE_CONT is 0. libcurl may deliver the bytes it held right here,
+        // and the sink may refuse them again: the transfer is then paused again.
+        let code = curl_easy_pause(transfer.easy, 0)
+        if code != CURLE_OK, transfer.failure == nil {
+            finish(transfer, .failure(TransportError(.curl, "\(transfer.describe()): resuming failed: \(curlText(code))", curlCode: Int(code.rawValue))))
+        }
     }
 
     private func cancelTransfer(_ id: UInt64) {

@@ -174,7 +174,7 @@ extension S3Client {
 /// Touched on the transport thread during the transfer, then read by the caller;
 /// the digests (SHA-256, MD5, S3's checksum) are computed on a queue of their
 /// own, a megabyte at a time, so hashing overlaps receiving on the second core.
-final class DownloadSink: HTTPBodySink, @unchecked Sendable {
+final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
     private let hashQueue = DispatchQueue(label: "export-collector.download-digest")
     /// At most this many megabytes wait for the digest queue (memory stays flat:
     /// with 8 downloads at once, 8 blocks each came to 64 MiB when MD5 lagged).
@@ -311,13 +311,23 @@ final class DownloadSink: HTTPBodySink, @unchecked Sendable {
         return self
     }
 
-    func receive(_ bytes: UnsafeRawBufferPointer) throws {
-        if let consumer {
-            consumer.receive(bytes)
-            written += UInt64(bytes.count)
-            appendToDigests(bytes)
-            return
+    /// A consumer that falls behind pauses this transfer; a file takes everything.
+    func offer(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
+        guard let consumer else {
+            try receive(bytes)
+            return true
         }
+        guard consumer.offer(bytes) else { return false }
+        written += UInt64(bytes.count)
+        appendToDigests(bytes)
+        return true
+    }
+
+    func setResumeHandler(_ resume: @escaping @Sendable () -> Void) {
+        consumer?.setResumeHandler(resume)
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + written) + off_t(done))

@@ -8,8 +8,11 @@ import HTTPTransport
 package protocol ObjectStreamConsumer: AnyObject, Sendable {
     /// Bytes taken since the last restart: a resumed transfer continues here.
     var receivedBytes: UInt64 { get }
-    /// The object's next bytes, in order. May block briefly (a bounded buffer).
-    func receive(_ bytes: UnsafeRawBufferPointer)
+    /// Takes all of the object's next bytes, in order, or none while it is
+    /// behind: the transfer then pauses until the resume handler is called.
+    func offer(_ bytes: UnsafeRawBufferPointer) -> Bool
+    /// Installed by the transport before the first `offer`.
+    func setResumeHandler(_ resume: @escaping @Sendable () -> Void)
     /// The object starts again from byte zero (replaced, or a range was ignored).
     func restarted()
 }

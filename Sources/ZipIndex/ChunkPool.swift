@@ -42,8 +42,12 @@ final class ChunkPool: @unchecked Sendable {
     private let free: Lock<[Chunk]>
     private var all: [Chunk] = []
 
-    init(count: Int, chunkSize: Int) {
+    /// Called, on whichever thread let go, each time a chunk comes back.
+    private let onReturn: (@Sendable () -> Void)?
+
+    init(count: Int, chunkSize: Int, onReturn: (@Sendable () -> Void)? = nil) {
         self.chunkSize = chunkSize
+        self.onReturn = onReturn
         available = DispatchSemaphore(value: count)
         free = Lock([])
         let chunks = (0 ..< count).map { _ in Chunk(capacity: chunkSize, pool: self) }
@@ -58,8 +62,17 @@ final class ChunkPool: @unchecked Sendable {
         return chunk
     }
 
+    /// A chunk if one is free now; never waits.
+    func tryAcquire() -> Chunk? {
+        guard available.wait(timeout: .now()) == .success else { return nil }
+        let chunk = free.withLock { $0.removeLast() }
+        chunk.activate()
+        return chunk
+    }
+
     fileprivate func giveBack(_ chunk: Chunk) {
         free.withLock { $0.append(chunk) }
         available.signal()
+        onReturn?()
     }
 }

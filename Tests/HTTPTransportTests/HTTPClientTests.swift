@@ -33,6 +33,32 @@ struct HTTPClientTests {
         #expect(sink.largestChunk <= 1 << 20)
     }
 
+    @Test("a sink that falls behind pauses its transfer alone: every byte arrives once, in order, and the others go on")
+    func pausedTransfer() async throws {
+        let server = try server()
+        let client = try HTTPClient(configuration: .init(maxConnectionsPerHost: 8))
+        let size = 2 << 20
+        let paused = PausingSink(delay: .milliseconds(2))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let head = try await client.execute(HTTPRequest(url: server.url("/large?size=\(size)"))) { _ in paused }
+                #expect(paused.count == size)
+                #expect(paused.hexDigest == head.value(forHeader: "X-Content-SHA256"))
+                #expect(paused.refusals > 10, "the sink refused \(paused.refusals) times")
+            }
+            // While it pauses (half its offers wait 2 ms each), plain transfers on the same thread finish.
+            group.addTask {
+                for _ in 0 ..< 5 {
+                    let sink = HashingSink()
+                    let head = try await client.execute(HTTPRequest(url: server.url("/large?size=200000"))) { _ in sink }
+                    #expect(sink.count == 200_000)
+                    #expect(sink.hexDigest == head.value(forHeader: "X-Content-SHA256"))
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     @Test("20 concurrent transfers all arrive intact")
     func concurrentTransfers() async throws {
         let server = try server()

@@ -122,3 +122,45 @@ final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 }
+
+/// Refuses every other offer and resumes the transfer from another thread a
+/// little later, as a consumer that falls behind does (`FlowControlledBodySink`).
+final class PausingSink: FlowControlledBodySink, @unchecked Sendable {
+    private var hash = SHA256()
+    private(set) var count = 0
+    private(set) var refusals = 0
+    private var refuseNext = true
+    private let resume = Mutex<(@Sendable () -> Void)?>(nil)
+    let delay: Duration
+
+    init(delay: Duration) { self.delay = delay }
+
+    func setResumeHandler(_ resume: @escaping @Sendable () -> Void) {
+        self.resume.withLock { $0 = resume }
+    }
+
+    func offer(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
+        defer { refuseNext.toggle() }
+        if refuseNext {
+            refusals += 1
+            let resume = self.resume.withLock { $0 }
+            let delay = delay
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds))
+                resume?()
+            }
+            return false
+        }
+        try receive(bytes)
+        return true
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) throws {
+        hash.update(bufferPointer: bytes)
+        count += bytes.count
+    }
+
+    var hexDigest: String {
+        hash.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

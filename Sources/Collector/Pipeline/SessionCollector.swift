@@ -393,7 +393,8 @@ private final class StreamerConsumer: ObjectStreamConsumer {
     init(_ streamer: ArchiveStreamer) { self.streamer = streamer }
 
     var receivedBytes: UInt64 { streamer.receivedBytes }
-    func receive(_ bytes: UnsafeRawBufferPointer) { streamer.receive(bytes) }
+    func offer(_ bytes: UnsafeRawBufferPointer) -> Bool { streamer.offer(bytes) }
+    func setResumeHandler(_ resume: @escaping @Sendable () -> Void) { streamer.setResumeHandler(resume) }
     func restarted() { streamer.restarted() }
 }
 

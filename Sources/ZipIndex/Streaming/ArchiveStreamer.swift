@@ -26,13 +26,13 @@ package struct StreamedArchive: Sendable {
 }
 
 /// Verifies an archive from the bytes of its download, with no file: the
-/// download hands every byte to `receive` (on the transport thread), a worker
+/// download offers every byte to `offer` (on the transport thread), a worker
 /// thread feeds them to the archive digest and a `StreamScanner` that keeps
 /// what an index needs besides entry data. A bounded pool of megabyte chunks
-/// is the only buffer: while all are waiting for the verifier, `receive`
-/// blocks, which holds the transport thread (and its other transfers) for the
-/// few milliseconds the verifier needs to free one, as the download's digest
-/// queue already does; memory stays at a few megabytes per archive.
+/// is the only buffer: while all are waiting for the verifier, `offer`
+/// refuses, which pauses this transfer alone (`FlowControlledBodySink`) until
+/// a chunk comes back and the resume handler runs; the transport thread goes
+/// on serving the other transfers. Memory stays at a few megabytes per archive.
 ///
 /// A resumed transfer keeps calling `receive` from `receivedBytes` on; a
 /// transfer that starts again from byte zero calls `restarted()` first.
@@ -53,8 +53,11 @@ package final class ArchiveStreamer: @unchecked Sendable {
     private let options: IndexOptions
     private let captureNames: Set<[UInt8]>
     private let retainLimit: Int
-    private let pool = ChunkPool(count: 4, chunkSize: 1 << 20)
+    private let pool: ChunkPool
     private let queue = Lock(Queue())
+    /// An offer was refused: the transfer waits for `resumeHandler`.
+    private let waiting = Lock(false)
+    private let resumeHandler = Lock<(@Sendable () -> Void)?>(nil)
     private let itemsReady = DispatchSemaphore(value: 0)
 
     // Producer (transport thread) state.
@@ -72,6 +75,13 @@ package final class ArchiveStreamer: @unchecked Sendable {
         self.options = options
         captureNames = Set(capture.map { Array($0.utf8) })
         self.retainLimit = retainLimit
+        let waiting = self.waiting, resumeHandler = self.resumeHandler
+        pool = ChunkPool(count: 4, chunkSize: 1 << 20) {
+            // A chunk is free again: a paused transfer may go on.
+            if waiting.withLock({ state in defer { state = false }; return state }) {
+                resumeHandler.withLock { $0 }?()
+            }
+        }
         if !startDedicatedThread({ self.work() }) {
             DispatchQueue.global(qos: .userInitiated).async { self.work() }
         }
@@ -80,8 +90,47 @@ package final class ArchiveStreamer: @unchecked Sendable {
     /// Bytes taken since the last restart: a resumed transfer continues here.
     package var receivedBytes: UInt64 { received }
 
-    /// Takes the object's next bytes, in order. Blocks while the verifier is
-    /// four megabytes behind.
+    /// The transport's way to resume a transfer `offer` paused.
+    package func setResumeHandler(_ resume: @escaping @Sendable () -> Void) {
+        resumeHandler.withLock { $0 = resume }
+    }
+
+    /// Takes all of the object's next bytes, in order, or none of them while
+    /// the verifier is four megabytes behind; the resume handler is called
+    /// when there is room again. At most a chunk (1 MiB) at a time.
+    package func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !queue.withLock({ $0.closed }) else { return true }
+        guard bytes.count <= pool.chunkSize else {
+            // libcurl hands at most CURL_MAX_READ_SIZE (512 KiB) at once; anything larger waits.
+            receive(bytes)
+            return true
+        }
+        let room = filling == nil ? 0 : pool.chunkSize - filled
+        if bytes.count <= room {
+            copy(bytes)
+        } else {
+            // Marked before trying, so a chunk returned in between still resumes the transfer.
+            waiting.withLock { $0 = true }
+            guard let fresh = pool.tryAcquire() else { return false }
+            waiting.withLock { $0 = false }
+            copy(UnsafeRawBufferPointer(rebasing: bytes[0 ..< room]))
+            submitFilling()
+            filling = fresh
+            copy(UnsafeRawBufferPointer(rebasing: bytes[room...]))
+        }
+        if filled == pool.chunkSize { submitFilling() }
+        return true
+    }
+
+    private func copy(_ bytes: UnsafeRawBufferPointer) {
+        guard let chunk = filling, !bytes.isEmpty else { return }
+        UnsafeMutableRawBufferPointer(rebasing: chunk.storage[filled ..< filled + bytes.count]).copyMemory(from: bytes)
+        filled += bytes.count
+        received += UInt64(bytes.count)
+    }
+
+    /// Takes the object's next bytes, in order, waiting while the verifier is
+    /// four megabytes behind (for callers on a thread of their own: tests, tools).
     package func receive(_ bytes: UnsafeRawBufferPointer) {
         guard !queue.withLock({ $0.closed }) else { return }
         var rest = bytes
