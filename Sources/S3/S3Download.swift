@@ -68,9 +68,7 @@ extension S3Client {
         let etagPath = destination + ".part.etag"
         var knownETag = FileManager.default.fileExists(atPath: partPath) ? readSmallFile(etagPath) : nil
         var attempts = 0
-        var redirected = false
-        var restartedAfterRange = false
-        var refreshedCredentials = false
+        var recovery = DownloadRecovery()
         while true {
             attempts += 1
             let offset: UInt64 = knownETag == nil ? 0 : fileSize(partPath)
@@ -85,42 +83,54 @@ extension S3Client {
                 unlink(etagPath)
                 return report
             } catch {
-                if error.code == "RegionRedirect", !redirected {
-                    // Signed again for the bucket's own region; not a failure.
-                    redirected = true
-                    attempts -= 1
-                    continue
-                }
-                if case .object = source, error.isExpiredCredentials, !refreshedCredentials {
-                    // Fresh credentials, signed again, resumed from the `.part`.
-                    refreshedCredentials = true
-                    await credentials.invalidate()
-                    knownETag = readSmallFile(etagPath)
-                    attempts -= 1
-                    continue
-                }
-                // 416 to `Range: bytes=N-`: the `.part` already holds every
-                // byte (a run killed between the last byte and the rename) or
-                // the object shrank. Either way start again from zero, once,
-                // without spending an attempt.
-                if error.status == 416, offset > 0, !restartedAfterRange {
-                    restartedAfterRange = true
-                    unlink(partPath)
-                    unlink(etagPath)
-                    knownETag = nil
-                    attempts -= 1
-                    continue
-                }
-                if error.kind == .changed {
-                    // The object was replaced: what is on disk belongs to the old one.
+                let next = await recovery.next(after: error, source: source, offset: offset, credentials: credentials)
+                if next.startOver {
+                    // What is on disk belongs to an old object, or is all of one that shrank.
                     unlink(partPath)
                     unlink(etagPath)
                     knownETag = nil
                 } else {
                     knownETag = readSmallFile(etagPath)
                 }
+                if !next.counts {
+                    attempts -= 1
+                    continue
+                }
                 guard await retry(error, attempts) else { throw error }
             }
+        }
+    }
+
+    /// The rules after a failed attempt, the same for a `.part` file and a stream.
+    struct DownloadRecovery {
+        private var redirected = false
+        private var refreshedCredentials = false
+        private var restartedAfterRange = false
+
+        /// - Returns: whether to start again from byte zero, and whether the
+        ///   attempt counts (an uncounted one is made again at once).
+        mutating func next(after error: S3Error, source: DownloadSource, offset: UInt64,
+                           credentials: CachedCredentials) async -> (startOver: Bool, counts: Bool) {
+            if error.code == "RegionRedirect", !redirected {
+                // Signed again for the bucket's own region; not a failure.
+                redirected = true
+                return (false, false)
+            }
+            if case .object = source, error.isExpiredCredentials, !refreshedCredentials {
+                // Fresh credentials, signed again, resumed where the bytes end.
+                refreshedCredentials = true
+                await credentials.invalidate()
+                return (false, false)
+            }
+            // 416 to `Range: bytes=N-`: every byte is already here (a run killed
+            // between the last byte and the rename) or the object shrank. Either
+            // way start again from zero, once, without spending an attempt.
+            if error.status == 416, offset > 0, !restartedAfterRange {
+                restartedAfterRange = true
+                return (true, false)
+            }
+            // A replaced object: what was received belongs to the old one.
+            return (error.kind == .changed, true)
         }
     }
 

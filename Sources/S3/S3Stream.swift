@@ -50,9 +50,7 @@ extension S3Client {
     package func stream(_ source: DownloadSource, into stream: ObjectStream,
                         retry: RetryDecision) async throws(S3Error) -> DownloadReport {
         var attempts = 0
-        var redirected = false
-        var restartedAfterRange = false
-        var refreshedCredentials = false
+        var recovery = DownloadRecovery()
         while true {
             attempts += 1
             if stream.etag == nil, stream.consumer.receivedBytes > 0 {
@@ -74,25 +72,12 @@ extension S3Client {
                     stream.carried = current.carriedDigests()
                     stream.etag = stream.consumer.receivedBytes > 0 ? current.receivedETag ?? stream.etag : nil
                 }
-                if error.code == "RegionRedirect", !redirected {
-                    redirected = true
+                let next = await recovery.next(after: error, source: source, offset: offset, credentials: credentials)
+                if next.startOver { stream.etag = nil }
+                if !next.counts {
                     attempts -= 1
                     continue
                 }
-                if case .object = source, error.isExpiredCredentials, !refreshedCredentials {
-                    refreshedCredentials = true
-                    await credentials.invalidate()
-                    attempts -= 1
-                    continue
-                }
-                if error.status == 416, offset > 0, !restartedAfterRange {
-                    // The consumer already has every byte, or the object shrank: start again, once.
-                    restartedAfterRange = true
-                    stream.etag = nil
-                    attempts -= 1
-                    continue
-                }
-                if error.kind == .changed { stream.etag = nil }
                 guard await retry(error, attempts) else { throw error }
             }
         }

@@ -13,12 +13,6 @@ import json, random, struct, sys, zipfile, zlib
 folder = sys.argv[1]
 rnd = random.Random(11)
 DD = b"PK\x07\x08"
-class Unseekable:
-    def __init__(self, f): self.f = f
-    def write(self, b): return self.f.write(b)
-    def flush(self): self.f.flush()
-    def seekable(self): return False
-    def tell(self): raise OSError
 def text(n):
     words = [bytes(rnd.choice(b"abcdefghij") for _ in range(rnd.randint(2, 8))) for _ in range(200)]
     out = bytearray()
@@ -110,7 +104,7 @@ print(json.dumps(cases))
 
     static func makeStoredDescriptorArchives() throws -> (URL, [String: StoredDescriptorLayout]) {
         let folder = try makeTemporaryDirectory("ec-stored-descriptor")
-        let output = try runPython(storedDescriptorScript, [folder.path])
+        let output = try runPython(StreamingTests.unseekablePython + storedDescriptorScript, [folder.path])
         return (folder, try JSONDecoder().decode([String: StoredDescriptorLayout].self, from: Data(output.utf8)))
     }
 

@@ -7,6 +7,17 @@ import Testing
 /// hashing modes, and the read-once promise, on archives Python's zipfile writes.
 @Suite("Streaming verification")
 struct StreamingTests {
+    /// A file Python's zipfile cannot seek in: it then writes data descriptors.
+    static let unseekablePython = #"""
+class Unseekable:
+    def __init__(self, f): self.f = f
+    def write(self, b): return self.f.write(b)
+    def flush(self): self.f.flush()
+    def seekable(self): return False
+    def tell(self): raise OSError
+
+"""#
+
     /// Writes an archive with entries crossing every chunk size and prints each
     /// entry's SHA-256 as Python computes it.
     static let script = #"""
@@ -26,12 +37,6 @@ entries = {
     "empty.txt": b"",
     "tiny.txt": b"x",
 }
-class Unseekable:
-    def __init__(self, f): self.f = f
-    def write(self, b): return self.f.write(b)
-    def flush(self): self.f.flush()
-    def seekable(self): return False
-    def tell(self): raise OSError
 with open(path, "wb") as raw:
     target = Unseekable(raw) if streamed else raw
     with zipfile.ZipFile(target, "w") as zf:
@@ -44,7 +49,7 @@ print(json.dumps({n: hashlib.sha256(d).hexdigest() for n, d in entries.items()})
     static func makeArchive(streamed: Bool) throws -> (URL, [String: String]) {
         let folder = try makeTemporaryDirectory("ec-stream")
         let archive = folder.appendingPathComponent(streamed ? "streamed.zip" : "seekable.zip")
-        let output = try runPython(script, [archive.path, streamed ? "1" : "0"])
+        let output = try runPython(unseekablePython + script, [archive.path, streamed ? "1" : "0"])
         let digests = try #require(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: String])
         return (archive, digests)
     }
