@@ -85,20 +85,16 @@ final class TransportLoop: @unchecked Sendable {
     }
 
     /// Cancels transfer `id` if it is queued or running; `flag` must already be set.
-    func cancel(_ id: UInt64) {
-        let accepted = inbox.withLock { inbox in
-            guard !inbox.stopping else { return false }
-            inbox.commands.append(.cancel(id))
-            return true
-        }
-        if accepted { wake() }
-    }
+    func cancel(_ id: UInt64) { post(.cancel(id)) }
 
     /// Resumes transfer `id`, paused by its sink (`FlowControlledBodySink`).
-    func resume(_ id: UInt64) {
+    func resume(_ id: UInt64) { post(.resume(id)) }
+
+    /// Queues a command for the transport thread unless it is stopping.
+    private func post(_ command: Command) {
         let accepted = inbox.withLock { inbox in
             guard !inbox.stopping else { return false }
-            inbox.commands.append(.resume(id))
+            inbox.commands.append(command)
             return true
         }
         if accepted { wake() }
