@@ -220,6 +220,11 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
     private var md5FromStart = true
     /// Some digest wants the body (set in `begin`, read on the transport thread).
     private var needsDigests = false
+    /// `offer` took a digest-queue slot for the block its bytes complete.
+    private var reservedDigestSlot = false
+    /// An offer was refused for want of a slot: resume the transfer when one frees.
+    private let waitingForDigests = Lock(false)
+    private let resumeTransfer = Lock<(@Sendable () -> Void)?>(nil)
     /// Blocks the digest queue is done with, reused so that a gigabyte does
     /// not mean a thousand fresh megabyte allocations (and their page faults).
     private let blocks = Lock<[[UInt8]]>([])
@@ -323,8 +328,17 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
         return self
     }
 
-    /// A consumer that falls behind pauses this transfer; a file takes everything.
+    /// A consumer, or the digest queue, that falls behind pauses this
+    /// transfer alone instead of blocking the transport thread.
     func offer(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
+        if needsDigests, !reservedDigestSlot, pending.count + bytes.count >= Self.blockSize {
+            // These bytes complete a block: make sure the digest queue can take it.
+            // Marked before trying, so a slot freed in between still resumes the transfer.
+            waitingForDigests.withLock { $0 = true }
+            guard inFlight.wait(timeout: .now()) == .success else { return false }
+            waitingForDigests.withLock { $0 = false }
+            reservedDigestSlot = true
+        }
         guard let consumer else {
             try receive(bytes)
             return true
@@ -336,6 +350,7 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
     }
 
     func setResumeHandler(_ resume: @escaping @Sendable () -> Void) {
+        resumeTransfer.withLock { $0 = resume }
         consumer?.setResumeHandler(resume)
     }
 
@@ -365,7 +380,12 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
     private func submitPending() {
         guard !pending.isEmpty else { return }
         let block = pending
-        inFlight.wait()
+        // A slot `offer` reserved, or else wait for one (the last block, from the caller's thread).
+        if reservedDigestSlot {
+            reservedDigestSlot = false
+        } else {
+            inFlight.wait()
+        }
         // Taken after the wait, when the digest queue has let go of it, so
         // emptying it keeps its storage instead of copying.
         pending = blocks.withLock { $0.popLast() } ?? []
@@ -378,6 +398,9 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
             }
             self.blocks.withLock { $0.append(block) }
             self.inFlight.signal()
+            if self.waitingForDigests.withLock({ state in defer { state = false }; return state }) {
+                self.resumeTransfer.withLock { $0 }?()
+            }
         }
     }
 
