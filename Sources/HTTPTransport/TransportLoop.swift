@@ -172,7 +172,10 @@ final class TransportLoop: @unchecked Sendable {
     private func start(_ order: TransferOrder) {
         var order = order
         let id = order.id
-        order.resume = { [weak self] in self?.resume(id) }
+        // Strong, not weak: a weak reference allocates a side table that
+        // LeakSanitizer reports when the process exits with the loop alive.
+        // The cycle lasts while the transfer (or the sink holding this) does.
+        order.resume = { [self] in resume(id) }
         if order.cancellation.isCancelled {
             order.completion(.failure(cancelledError(order)))
             return
