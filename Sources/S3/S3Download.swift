@@ -222,9 +222,8 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
     private var needsDigests = false
     /// `offer` took a digest-queue slot for the block its bytes complete.
     private var reservedDigestSlot = false
-    /// An offer was refused for want of a slot: resume the transfer when one frees.
-    private let waitingForDigests = Lock(false)
-    private let resumeTransfer = Lock<(@Sendable () -> Void)?>(nil)
+    /// Resumes a transfer an offer paused for want of a slot, once one frees.
+    private let digestLatch = ResumeLatch()
     /// Blocks the digest queue is done with, reused so that a gigabyte does
     /// not mean a thousand fresh megabyte allocations (and their page faults).
     private let blocks = Lock<[[UInt8]]>([])
@@ -334,9 +333,9 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
         if needsDigests, !reservedDigestSlot, pending.count + bytes.count >= Self.blockSize {
             // These bytes complete a block: make sure the digest queue can take it.
             // Marked before trying, so a slot freed in between still resumes the transfer.
-            waitingForDigests.withLock { $0 = true }
+            digestLatch.arm()
             guard inFlight.wait(timeout: .now()) == .success else { return false }
-            waitingForDigests.withLock { $0 = false }
+            digestLatch.disarm()
             reservedDigestSlot = true
         }
         guard let consumer else {
@@ -350,7 +349,7 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
     }
 
     func setResumeHandler(_ resume: @escaping @Sendable () -> Void) {
-        resumeTransfer.withLock { $0 = resume }
+        digestLatch.setHandler(resume)
         consumer?.setResumeHandler(resume)
     }
 
@@ -398,9 +397,7 @@ final class DownloadSink: FlowControlledBodySink, @unchecked Sendable {
             }
             self.blocks.withLock { $0.append(block) }
             self.inFlight.signal()
-            if self.waitingForDigests.withLock({ state in defer { state = false }; return state }) {
-                self.resumeTransfer.withLock { $0 }?()
-            }
+            self.digestLatch.release()
         }
     }
 

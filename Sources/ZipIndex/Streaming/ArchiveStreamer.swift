@@ -55,9 +55,8 @@ package final class ArchiveStreamer: @unchecked Sendable {
     private let retainLimit: Int
     private let pool: ChunkPool
     private let queue = Lock(Queue())
-    /// An offer was refused: the transfer waits for `resumeHandler`.
-    private let waiting = Lock(false)
-    private let resumeHandler = Lock<(@Sendable () -> Void)?>(nil)
+    /// Resumes a transfer an offer paused, once a chunk comes back.
+    private let latch = ResumeLatch()
     private let itemsReady = DispatchSemaphore(value: 0)
 
     // Producer (transport thread) state.
@@ -75,14 +74,12 @@ package final class ArchiveStreamer: @unchecked Sendable {
         self.options = options
         captureNames = Set(capture.map { Array($0.utf8) })
         self.retainLimit = retainLimit
-        let waiting = self.waiting, resumeHandler = self.resumeHandler
+        let latch = self.latch
         // Four half-megabyte chunks: at concurrency 8, four of 1 MiB each put
         // `run`'s peak RSS at 111 MiB.
         pool = ChunkPool(count: 4, chunkSize: 512 << 10) {
             // A chunk is free again: a paused transfer may go on.
-            if waiting.withLock({ state in defer { state = false }; return state }) {
-                resumeHandler.withLock { $0 }?()
-            }
+            latch.release()
         }
         if !startDedicatedThread({ self.work() }) {
             DispatchQueue.global(qos: .userInitiated).async { self.work() }
@@ -94,7 +91,7 @@ package final class ArchiveStreamer: @unchecked Sendable {
 
     /// The transport's way to resume a transfer `offer` paused.
     package func setResumeHandler(_ resume: @escaping @Sendable () -> Void) {
-        resumeHandler.withLock { $0 = resume }
+        latch.setHandler(resume)
     }
 
     /// Takes all of the object's next bytes, in order, or none of them while
@@ -112,9 +109,9 @@ package final class ArchiveStreamer: @unchecked Sendable {
             copy(bytes)
         } else {
             // Marked before trying, so a chunk returned in between still resumes the transfer.
-            waiting.withLock { $0 = true }
+            latch.arm()
             guard let fresh = pool.tryAcquire() else { return false }
-            waiting.withLock { $0 = false }
+            latch.disarm()
             copy(UnsafeRawBufferPointer(rebasing: bytes[0 ..< room]))
             submitFilling()
             filling = fresh
@@ -137,13 +134,9 @@ package final class ArchiveStreamer: @unchecked Sendable {
         guard !queue.withLock({ $0.closed }) else { return }
         var rest = bytes
         while !rest.isEmpty {
-            let chunk = filling ?? pool.acquire()
-            filling = chunk
+            if filling == nil { filling = pool.acquire() }
             let count = min(pool.chunkSize - filled, rest.count)
-            UnsafeMutableRawBufferPointer(rebasing: chunk.storage[filled ..< filled + count])
-                .copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[0 ..< count]))
-            filled += count
-            received += UInt64(count)
+            copy(UnsafeRawBufferPointer(rebasing: rest[0 ..< count]))
             rest = UnsafeRawBufferPointer(rebasing: rest[count...])
             if filled == pool.chunkSize { submitFilling() }
         }
@@ -254,6 +247,8 @@ package final class ArchiveStreamer: @unchecked Sendable {
                 hashing?.archive(chunk, 0 ..< count)
                 scanner?.consume(bytes)
                 position += UInt64(count)
+                // A whole chunk replaces the window; only a short one shifts it.
+                if count >= Self.endWindow { recent.removeAll(keepingCapacity: true) }
                 recent.append(contentsOf: bytes.suffix(Self.endWindow))
                 if recent.count > Self.endWindow { recent.removeFirst(recent.count - Self.endWindow) }
                 chunk.release()
